@@ -1,0 +1,11 @@
+import type { Rule } from "./rule";
+
+/**
+ * Every rule pola knows, one file each. Ids are stable: they appear in suppression comments,
+ * settings and CI configurations.
+ */
+export const RULES: readonly Rule[] = [];
+
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}
