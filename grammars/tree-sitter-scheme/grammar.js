@@ -16,25 +16,32 @@
 const DELIMS = ' \\t\\n\\r\\f()\\[\\]";';
 
 // ---- numbers ----------------------------------------------------------------------------
+// What Guile's string->number accepts, so that the number/symbol split matches Guile's reader:
+// integers, decimals with exponent markers e s f d l, rationals (a zero denominator makes a
+// symbol), +inf.0 / -nan.0, rectangular (1+2i, -i) and polar (1@2) complex numbers, and the
+// #x #o #b #d radix and #e #i exactness prefixes.
 const SIGN = '[+-]';
-const DEC_UREAL =
-  '(' +
-  '[0-9]+/[0-9]+' + // rational
-  '|([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?' + // integer / decimal / exponent
-  ')';
-const DEC_REAL = '(' + SIGN + '?' + DEC_UREAL + '|' + SIGN + '(inf|nan)\\.0' + ')';
-const radixBody = (digits) => SIGN + '?' + digits + '+(/' + digits + '+)?';
+const DIGITS = '[0-9]+';
+const RATIONAL = DIGITS + '/0*[1-9][0-9]*';
+const DECIMAL = '(' + DIGITS + '(\\.[0-9]*)?|\\.[0-9]+)([eEsSfFdDlL][+-]?[0-9]+)?';
+const UREAL = '(' + RATIONAL + '|' + DECIMAL + ')';
+const INF_NAN = '(inf|nan)\\.0';
+const REAL = '(' + SIGN + '?' + UREAL + '|' + SIGN + INF_NAN + ')';
+const IMAGINARY = SIGN + '(' + UREAL + '|' + INF_NAN + ')?i';
+const DEC_NUMBER = '(' + REAL + '(' + IMAGINARY + '|@' + REAL + ')?|' + IMAGINARY + ')';
+// Digits of a radix, and the same without 0 (a denominator needs a non-zero digit).
+const radixBody = (digits, nonZero) => SIGN + '?' + digits + '+(/0*' + nonZero + digits + '*)?';
 const EXACTNESS = '#[eEiI]';
 const prefixed = (radix, body) =>
   '(' + radix + '(' + EXACTNESS + ')?' + '|' + EXACTNESS + radix + ')' + body;
 const NUMBER = new RegExp(
   [
-    DEC_REAL,
-    prefixed('#[xX]', radixBody('[0-9a-fA-F]')),
-    prefixed('#[oO]', radixBody('[0-7]')),
-    prefixed('#[bB]', radixBody('[01]')),
-    prefixed('#[dD]', DEC_REAL),
-    EXACTNESS + DEC_REAL,
+    DEC_NUMBER,
+    prefixed('#[xX]', radixBody('[0-9a-fA-F]', '[1-9a-fA-F]')),
+    prefixed('#[oO]', radixBody('[0-7]', '[1-7]')),
+    prefixed('#[bB]', radixBody('[01]', '1')),
+    prefixed('#[dD]', DEC_NUMBER),
+    EXACTNESS + DEC_NUMBER,
   ].join('|'),
 );
 

@@ -607,30 +607,30 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
   eof = lexer->eof(lexer);
   switch (state) {
     case 0:
-      if (eof) ADVANCE(61);
+      if (eof) ADVANCE(91);
       ADVANCE_MAP(
         '"', 3,
         '#', 11,
-        '\'', 104,
-        '(', 96,
-        ')', 97,
-        ',', 106,
-        '.', 100,
-        ';', 118,
-        '[', 98,
-        ']', 99,
-        '`', 105,
-        '|', 21,
-        '+', 77,
-        '-', 77,
+        '\'', 181,
+        '(', 173,
+        ')', 174,
+        ',', 183,
+        '.', 177,
+        ';', 195,
+        '[', 175,
+        ']', 176,
+        '`', 182,
+        '|', 36,
+        '+', 125,
+        '-', 125,
       );
       if (lookahead == '\t' ||
           lookahead == '\n' ||
           lookahead == '\f' ||
           lookahead == '\r' ||
           lookahead == ' ') SKIP(0);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(63);
-      if (lookahead != 0) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(93);
+      if (lookahead != 0) ADVANCE(164);
       END_STATE();
     case 1:
       if (lookahead == '\n') ADVANCE(3);
@@ -638,9 +638,9 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
     case 2:
       ADVANCE_MAP(
         '\r', 1,
-        'U', 57,
-        'u', 55,
-        'x', 53,
+        'U', 87,
+        'u', 85,
+        'x', 83,
         '\n', 3,
         '"', 3,
         '(', 3,
@@ -657,91 +657,91 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       );
       END_STATE();
     case 3:
-      if (lookahead == '"') ADVANCE(88);
+      if (lookahead == '"') ADVANCE(165);
       if (lookahead == '\\') ADVANCE(2);
       if (lookahead != 0) ADVANCE(3);
       END_STATE();
     case 4:
-      if (lookahead == '#') ADVANCE(76);
-      if (lookahead == '\\') ADVANCE(60);
+      if (lookahead == '#') ADVANCE(124);
+      if (lookahead == '\\') ADVANCE(90);
       if (lookahead == '}') ADVANCE(4);
-      if (lookahead != 0) ADVANCE(22);
+      if (lookahead != 0) ADVANCE(37);
       END_STATE();
     case 5:
-      if (lookahead == '#') ADVANCE(41);
+      if (lookahead == '#') ADVANCE(67);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(39);
+          lookahead == '-') ADVANCE(66);
       if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(65);
+          lookahead == '1') ADVANCE(99);
       END_STATE();
     case 6:
-      if (lookahead == '#') ADVANCE(34);
-      if (lookahead == '.') ADVANCE(47);
+      if (lookahead == '#') ADVANCE(61);
+      if (lookahead == '.') ADVANCE(72);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(14);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
+          lookahead == '-') ADVANCE(17);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(95);
       END_STATE();
     case 7:
-      if (lookahead == '#') ADVANCE(20);
-      if (lookahead == ')') ADVANCE(97);
-      if (lookahead == '.') ADVANCE(47);
-      if (lookahead == ';') ADVANCE(118);
+      if (lookahead == '#') ADVANCE(35);
+      if (lookahead == ')') ADVANCE(174);
+      if (lookahead == '.') ADVANCE(72);
+      if (lookahead == ';') ADVANCE(195);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(14);
+          lookahead == '-') ADVANCE(17);
       if (lookahead == '\t' ||
           lookahead == '\n' ||
           lookahead == '\f' ||
           lookahead == '\r' ||
           lookahead == ' ') SKIP(7);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(95);
       END_STATE();
     case 8:
-      if (lookahead == '#') ADVANCE(42);
-      if (lookahead == '.') ADVANCE(47);
+      if (lookahead == '#') ADVANCE(68);
+      if (lookahead == '.') ADVANCE(72);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(14);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
+          lookahead == '-') ADVANCE(17);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(95);
       END_STATE();
     case 9:
-      if (lookahead == '#') ADVANCE(43);
+      if (lookahead == '#') ADVANCE(69);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(45);
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(66);
+          lookahead == '-') ADVANCE(71);
+      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(100);
       END_STATE();
     case 10:
-      if (lookahead == '#') ADVANCE(44);
+      if (lookahead == '#') ADVANCE(70);
       if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(51);
+          lookahead == '-') ADVANCE(82);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(67);
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(101);
       END_STATE();
     case 11:
       ADVANCE_MAP(
-        '$', 110,
-        '\'', 114,
-        '(', 101,
-        '+', 112,
-        ',', 116,
-        ':', 58,
-        ';', 119,
-        '\\', 49,
-        '`', 115,
-        'n', 25,
-        'u', 18,
-        'v', 29,
-        '{', 22,
-        '~', 108,
+        '$', 187,
+        '\'', 191,
+        '(', 178,
+        '+', 189,
+        ',', 193,
+        ':', 88,
+        ';', 196,
+        '\\', 80,
+        '`', 192,
+        'n', 44,
+        'u', 33,
+        'v', 53,
+        '{', 37,
+        '~', 185,
         'B', 5,
         'b', 5,
         'D', 8,
         'd', 8,
-        'F', 92,
-        'f', 92,
+        'F', 169,
+        'f', 169,
         'O', 9,
         'o', 9,
-        'T', 93,
-        't', 93,
+        'T', 170,
+        't', 170,
         'X', 10,
         'x', 10,
         'E', 6,
@@ -751,38 +751,110 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       );
       END_STATE();
     case 12:
-      if (lookahead == '(') ADVANCE(103);
+      if (lookahead == '(') ADVANCE(180);
       END_STATE();
     case 13:
-      if (lookahead == '(') ADVANCE(102);
+      if (lookahead == '(') ADVANCE(179);
       END_STATE();
     case 14:
-      if (lookahead == '.') ADVANCE(47);
-      if (lookahead == 'i') ADVANCE(27);
-      if (lookahead == 'n') ADVANCE(23);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
+      if (lookahead == '.') ADVANCE(72);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(17);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(95);
       END_STATE();
     case 15:
-      if (lookahead == '.') ADVANCE(47);
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(14);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
+      if (lookahead == '.') ADVANCE(46);
+      if (lookahead == '/') ADVANCE(32);
+      if (lookahead == 'i') ADVANCE(92);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(60);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(15);
       END_STATE();
     case 16:
-      if (lookahead == '.') ADVANCE(17);
+      if (lookahead == '.') ADVANCE(28);
       END_STATE();
     case 17:
-      if (lookahead == '0') ADVANCE(62);
+      if (lookahead == '.') ADVANCE(73);
+      if (lookahead == 'i') ADVANCE(113);
+      if (lookahead == 'n') ADVANCE(38);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
       END_STATE();
     case 18:
-      if (lookahead == '8') ADVANCE(12);
+      if (lookahead == '.') ADVANCE(29);
       END_STATE();
     case 19:
-      if (lookahead == '8') ADVANCE(13);
+      if (lookahead == '.') ADVANCE(76);
+      if (lookahead == 'i') ADVANCE(52);
+      if (lookahead == 'n') ADVANCE(40);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(98);
       END_STATE();
     case 20:
+      if (lookahead == '.') ADVANCE(76);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(19);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(98);
+      END_STATE();
+    case 21:
+      if (lookahead == '.') ADVANCE(27);
+      END_STATE();
+    case 22:
+      if (lookahead == '.') ADVANCE(77);
+      if (lookahead == 'i') ADVANCE(115);
+      if (lookahead == 'n') ADVANCE(39);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(15);
+      END_STATE();
+    case 23:
+      if (lookahead == '0') ADVANCE(23);
+      if (lookahead == '1') ADVANCE(116);
+      END_STATE();
+    case 24:
+      if (lookahead == '0') ADVANCE(24);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(111);
+      END_STATE();
+    case 25:
+      if (lookahead == '0') ADVANCE(25);
+      if (('1' <= lookahead && lookahead <= '7')) ADVANCE(117);
+      END_STATE();
+    case 26:
+      if (lookahead == '0') ADVANCE(26);
+      if (('1' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(122);
+      END_STATE();
+    case 27:
+      if (lookahead == '0') ADVANCE(92);
+      END_STATE();
+    case 28:
+      if (lookahead == '0') ADVANCE(107);
+      END_STATE();
+    case 29:
+      if (lookahead == '0') ADVANCE(45);
+      END_STATE();
+    case 30:
+      if (lookahead == '0') ADVANCE(30);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(109);
+      END_STATE();
+    case 31:
+      if (lookahead == '0') ADVANCE(31);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(121);
+      END_STATE();
+    case 32:
+      if (lookahead == '0') ADVANCE(32);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(47);
+      END_STATE();
+    case 33:
+      if (lookahead == '8') ADVANCE(12);
+      END_STATE();
+    case 34:
+      if (lookahead == '8') ADVANCE(13);
+      END_STATE();
+    case 35:
       ADVANCE_MAP(
-        ';', 119,
+        ';', 196,
         'B', 5,
         'b', 5,
         'D', 8,
@@ -797,450 +869,888 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         'i', 6,
       );
       END_STATE();
-    case 21:
-      if (lookahead == '\\') ADVANCE(59);
-      if (lookahead == '|') ADVANCE(76);
-      if (lookahead != 0) ADVANCE(21);
-      END_STATE();
-    case 22:
-      if (lookahead == '\\') ADVANCE(60);
-      if (lookahead == '}') ADVANCE(4);
-      if (lookahead != 0) ADVANCE(22);
-      END_STATE();
-    case 23:
-      if (lookahead == 'a') ADVANCE(28);
-      END_STATE();
-    case 24:
-      if (lookahead == 'f') ADVANCE(16);
-      END_STATE();
-    case 25:
-      if (lookahead == 'i') ADVANCE(26);
-      END_STATE();
-    case 26:
-      if (lookahead == 'l') ADVANCE(94);
-      END_STATE();
-    case 27:
-      if (lookahead == 'n') ADVANCE(24);
-      END_STATE();
-    case 28:
-      if (lookahead == 'n') ADVANCE(16);
-      END_STATE();
-    case 29:
-      if (lookahead == 'u') ADVANCE(19);
-      END_STATE();
-    case 30:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(39);
-      if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(65);
-      END_STATE();
-    case 31:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(45);
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(66);
-      END_STATE();
-    case 32:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(51);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(67);
-      END_STATE();
-    case 33:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(48);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(73);
-      END_STATE();
-    case 34:
-      ADVANCE_MAP(
-        'B', 30,
-        'b', 30,
-        'D', 15,
-        'd', 15,
-        'O', 31,
-        'o', 31,
-        'X', 32,
-        'x', 32,
-      );
-      END_STATE();
-    case 35:
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(91);
-      END_STATE();
     case 36:
-      if (lookahead == 'L' ||
-          lookahead == 'l') ADVANCE(37);
+      if (lookahead == '\\') ADVANCE(89);
+      if (lookahead == '|') ADVANCE(124);
+      if (lookahead != 0) ADVANCE(36);
       END_STATE();
     case 37:
-      if (lookahead == 'S' ||
-          lookahead == 's') ADVANCE(35);
+      if (lookahead == '\\') ADVANCE(90);
+      if (lookahead == '}') ADVANCE(4);
+      if (lookahead != 0) ADVANCE(37);
       END_STATE();
     case 38:
-      if (lookahead == 'U' ||
-          lookahead == 'u') ADVANCE(35);
+      if (lookahead == 'a') ADVANCE(49);
       END_STATE();
     case 39:
-      if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(65);
+      if (lookahead == 'a') ADVANCE(50);
       END_STATE();
     case 40:
-      if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(70);
+      if (lookahead == 'a') ADVANCE(51);
       END_STATE();
     case 41:
-      if (lookahead == 'E' ||
-          lookahead == 'I' ||
-          lookahead == 'e' ||
-          lookahead == 'i') ADVANCE(30);
+      if (lookahead == 'f') ADVANCE(16);
       END_STATE();
     case 42:
-      if (lookahead == 'E' ||
-          lookahead == 'I' ||
-          lookahead == 'e' ||
-          lookahead == 'i') ADVANCE(15);
+      if (lookahead == 'f') ADVANCE(18);
       END_STATE();
     case 43:
-      if (lookahead == 'E' ||
-          lookahead == 'I' ||
-          lookahead == 'e' ||
-          lookahead == 'i') ADVANCE(31);
+      if (lookahead == 'f') ADVANCE(21);
       END_STATE();
     case 44:
+      if (lookahead == 'i') ADVANCE(48);
+      END_STATE();
+    case 45:
+      if (lookahead == 'i') ADVANCE(92);
+      END_STATE();
+    case 46:
+      if (lookahead == 'i') ADVANCE(92);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(60);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(46);
+      END_STATE();
+    case 47:
+      if (lookahead == 'i') ADVANCE(92);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(47);
+      END_STATE();
+    case 48:
+      if (lookahead == 'l') ADVANCE(171);
+      END_STATE();
+    case 49:
+      if (lookahead == 'n') ADVANCE(16);
+      END_STATE();
+    case 50:
+      if (lookahead == 'n') ADVANCE(18);
+      END_STATE();
+    case 51:
+      if (lookahead == 'n') ADVANCE(21);
+      END_STATE();
+    case 52:
+      if (lookahead == 'n') ADVANCE(43);
+      END_STATE();
+    case 53:
+      if (lookahead == 'u') ADVANCE(34);
+      END_STATE();
+    case 54:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(66);
+      if (lookahead == '0' ||
+          lookahead == '1') ADVANCE(99);
+      END_STATE();
+    case 55:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(71);
+      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(100);
+      END_STATE();
+    case 56:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(82);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(101);
+      END_STATE();
+    case 57:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(74);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(111);
+      END_STATE();
+    case 58:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(75);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(109);
+      END_STATE();
+    case 59:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(78);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(121);
+      END_STATE();
+    case 60:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(79);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(47);
+      END_STATE();
+    case 61:
+      ADVANCE_MAP(
+        'B', 54,
+        'b', 54,
+        'D', 14,
+        'd', 14,
+        'O', 55,
+        'o', 55,
+        'X', 56,
+        'x', 56,
+      );
+      END_STATE();
+    case 62:
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(168);
+      END_STATE();
+    case 63:
+      if (lookahead == 'L' ||
+          lookahead == 'l') ADVANCE(64);
+      END_STATE();
+    case 64:
+      if (lookahead == 'S' ||
+          lookahead == 's') ADVANCE(62);
+      END_STATE();
+    case 65:
+      if (lookahead == 'U' ||
+          lookahead == 'u') ADVANCE(62);
+      END_STATE();
+    case 66:
+      if (lookahead == '0' ||
+          lookahead == '1') ADVANCE(99);
+      END_STATE();
+    case 67:
       if (lookahead == 'E' ||
           lookahead == 'I' ||
           lookahead == 'e' ||
-          lookahead == 'i') ADVANCE(32);
+          lookahead == 'i') ADVANCE(54);
       END_STATE();
-    case 45:
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(66);
+    case 68:
+      if (lookahead == 'E' ||
+          lookahead == 'I' ||
+          lookahead == 'e' ||
+          lookahead == 'i') ADVANCE(14);
       END_STATE();
-    case 46:
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(71);
+    case 69:
+      if (lookahead == 'E' ||
+          lookahead == 'I' ||
+          lookahead == 'e' ||
+          lookahead == 'i') ADVANCE(55);
       END_STATE();
-    case 47:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(69);
+    case 70:
+      if (lookahead == 'E' ||
+          lookahead == 'I' ||
+          lookahead == 'e' ||
+          lookahead == 'i') ADVANCE(56);
       END_STATE();
-    case 48:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(73);
+    case 71:
+      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(100);
       END_STATE();
-    case 49:
+    case 72:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(110);
+      END_STATE();
+    case 73:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(108);
+      END_STATE();
+    case 74:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(111);
+      END_STATE();
+    case 75:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(109);
+      END_STATE();
+    case 76:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(119);
+      END_STATE();
+    case 77:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(46);
+      END_STATE();
+    case 78:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(121);
+      END_STATE();
+    case 79:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(47);
+      END_STATE();
+    case 80:
       ADVANCE_MAP(
-        '\t', 89,
-        '\n', 89,
-        '\f', 89,
-        '\r', 89,
-        ' ', 89,
-        '"', 89,
-        '(', 89,
-        ')', 89,
-        ';', 89,
-        '[', 89,
-        ']', 89,
+        '\t', 166,
+        '\n', 166,
+        '\f', 166,
+        '\r', 166,
+        ' ', 166,
+        '"', 166,
+        '(', 166,
+        ')', 166,
+        ';', 166,
+        '[', 166,
+        ']', 166,
       );
-      if (lookahead != 0) ADVANCE(90);
+      if (lookahead != 0) ADVANCE(167);
       END_STATE();
-    case 50:
+    case 81:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(3);
       END_STATE();
-    case 51:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(67);
-      END_STATE();
-    case 52:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(74);
-      END_STATE();
-    case 53:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(50);
-      END_STATE();
-    case 54:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(53);
-      END_STATE();
-    case 55:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(54);
-      END_STATE();
-    case 56:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(55);
-      END_STATE();
-    case 57:
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(56);
-      END_STATE();
-    case 58:
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(95);
-      END_STATE();
-    case 59:
-      if (lookahead != 0) ADVANCE(21);
-      END_STATE();
-    case 60:
-      if (lookahead != 0) ADVANCE(22);
-      END_STATE();
-    case 61:
-      ACCEPT_TOKEN(ts_builtin_sym_end);
-      END_STATE();
-    case 62:
-      ACCEPT_TOKEN(sym_number);
-      END_STATE();
-    case 63:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '.') ADVANCE(68);
-      if (lookahead == '/') ADVANCE(86);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(84);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(63);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 64:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '.') ADVANCE(69);
-      if (lookahead == '/') ADVANCE(48);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(33);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(64);
-      END_STATE();
-    case 65:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '/') ADVANCE(40);
-      if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(65);
-      END_STATE();
-    case 66:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '/') ADVANCE(46);
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(66);
-      END_STATE();
-    case 67:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '/') ADVANCE(52);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(67);
-      END_STATE();
-    case 68:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(84);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(68);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 69:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(33);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(69);
-      END_STATE();
-    case 70:
-      ACCEPT_TOKEN(sym_number);
-      if (lookahead == '0' ||
-          lookahead == '1') ADVANCE(70);
-      END_STATE();
-    case 71:
-      ACCEPT_TOKEN(sym_number);
-      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(71);
-      END_STATE();
-    case 72:
-      ACCEPT_TOKEN(sym_number);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(72);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 73:
-      ACCEPT_TOKEN(sym_number);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(73);
-      END_STATE();
-    case 74:
-      ACCEPT_TOKEN(sym_number);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(74);
-      END_STATE();
-    case 75:
-      ACCEPT_TOKEN(sym_number);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 76:
-      ACCEPT_TOKEN(sym_symbol);
-      END_STATE();
-    case 77:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == '.') ADVANCE(85);
-      if (lookahead == 'i') ADVANCE(82);
-      if (lookahead == 'n') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(63);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 78:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == '.') ADVANCE(79);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 79:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == '0') ADVANCE(75);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 80:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == 'a') ADVANCE(83);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
-    case 81:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == 'f') ADVANCE(78);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
-      END_STATE();
     case 82:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == 'n') ADVANCE(81);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(101);
       END_STATE();
     case 83:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == 'n') ADVANCE(78);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(81);
       END_STATE();
     case 84:
-      ACCEPT_TOKEN(sym_symbol);
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(86);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(72);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(83);
       END_STATE();
     case 85:
-      ACCEPT_TOKEN(sym_symbol);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(68);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(84);
       END_STATE();
     case 86:
-      ACCEPT_TOKEN(sym_symbol);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(72);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(85);
       END_STATE();
     case 87:
-      ACCEPT_TOKEN(sym_symbol);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(86);
       END_STATE();
     case 88:
-      ACCEPT_TOKEN(sym_string);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(172);
       END_STATE();
     case 89:
-      ACCEPT_TOKEN(sym_character);
+      if (lookahead != 0) ADVANCE(36);
       END_STATE();
     case 90:
-      ACCEPT_TOKEN(sym_character);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(90);
+      if (lookahead != 0) ADVANCE(37);
       END_STATE();
     case 91:
-      ACCEPT_TOKEN(sym_boolean);
+      ACCEPT_TOKEN(ts_builtin_sym_end);
       END_STATE();
     case 92:
-      ACCEPT_TOKEN(sym_boolean);
-      if (lookahead == 'A' ||
-          lookahead == 'a') ADVANCE(36);
+      ACCEPT_TOKEN(sym_number);
       END_STATE();
     case 93:
-      ACCEPT_TOKEN(sym_boolean);
-      if (lookahead == 'R' ||
-          lookahead == 'r') ADVANCE(38);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(105);
+      if (lookahead == '/') ADVANCE(133);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(153);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(93);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 94:
-      ACCEPT_TOKEN(sym_nil);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(102);
+      if (lookahead == '/') ADVANCE(137);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == 'i') ADVANCE(123);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(154);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(94);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 95:
-      ACCEPT_TOKEN(sym_keyword);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(95);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(110);
+      if (lookahead == '/') ADVANCE(24);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(57);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(95);
       END_STATE();
     case 96:
-      ACCEPT_TOKEN(anon_sym_LPAREN);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(118);
+      if (lookahead == '/') ADVANCE(138);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(155);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 97:
-      ACCEPT_TOKEN(anon_sym_RPAREN);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(108);
+      if (lookahead == '/') ADVANCE(30);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == 'i') ADVANCE(92);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(58);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
       END_STATE();
     case 98:
-      ACCEPT_TOKEN(anon_sym_LBRACK);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '.') ADVANCE(119);
+      if (lookahead == '/') ADVANCE(31);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(59);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(98);
       END_STATE();
     case 99:
-      ACCEPT_TOKEN(anon_sym_RBRACK);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '/') ADVANCE(23);
+      if (lookahead == '0' ||
+          lookahead == '1') ADVANCE(99);
       END_STATE();
     case 100:
-      ACCEPT_TOKEN(sym_dot);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(68);
-      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(87);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '/') ADVANCE(25);
+      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(100);
       END_STATE();
     case 101:
-      ACCEPT_TOKEN(anon_sym_POUND_LPAREN);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '/') ADVANCE(26);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(101);
       END_STATE();
     case 102:
-      ACCEPT_TOKEN(anon_sym_POUNDvu8_LPAREN);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == 'i') ADVANCE(123);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(154);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(102);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 103:
-      ACCEPT_TOKEN(anon_sym_POUNDu8_LPAREN);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == 'i') ADVANCE(123);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(103);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 104:
-      ACCEPT_TOKEN(anon_sym_SQUOTE);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == 'i') ADVANCE(123);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 105:
-      ACCEPT_TOKEN(anon_sym_BQUOTE);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(153);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 106:
-      ACCEPT_TOKEN(anon_sym_COMMA);
-      if (lookahead == '@') ADVANCE(107);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(129);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(131);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(106);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 107:
-      ACCEPT_TOKEN(anon_sym_COMMA_AT);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == 'i') ADVANCE(92);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
       END_STATE();
     case 108:
-      ACCEPT_TOKEN(anon_sym_POUND_TILDE);
-      if (lookahead == '@') ADVANCE(109);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == 'i') ADVANCE(92);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(58);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(108);
       END_STATE();
     case 109:
-      ACCEPT_TOKEN(anon_sym_POUND_TILDE_AT);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == 'i') ADVANCE(92);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(109);
       END_STATE();
     case 110:
-      ACCEPT_TOKEN(anon_sym_POUND_DOLLAR);
-      if (lookahead == '@') ADVANCE(111);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(57);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(110);
       END_STATE();
     case 111:
-      ACCEPT_TOKEN(anon_sym_POUND_DOLLAR_AT);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '@') ADVANCE(20);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(22);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(111);
       END_STATE();
     case 112:
-      ACCEPT_TOKEN(anon_sym_POUND_PLUS);
-      if (lookahead == '@') ADVANCE(113);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == 'n') ADVANCE(143);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 113:
-      ACCEPT_TOKEN(anon_sym_POUND_PLUS_AT);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == 'n') ADVANCE(41);
       END_STATE();
     case 114:
-      ACCEPT_TOKEN(anon_sym_POUND_SQUOTE);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == 'n') ADVANCE(144);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 115:
-      ACCEPT_TOKEN(anon_sym_POUND_BQUOTE);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == 'n') ADVANCE(42);
       END_STATE();
     case 116:
-      ACCEPT_TOKEN(anon_sym_POUND_COMMA);
-      if (lookahead == '@') ADVANCE(117);
+      ACCEPT_TOKEN(sym_number);
+      if (lookahead == '0' ||
+          lookahead == '1') ADVANCE(116);
       END_STATE();
     case 117:
-      ACCEPT_TOKEN(anon_sym_POUND_COMMA_AT);
+      ACCEPT_TOKEN(sym_number);
+      if (('0' <= lookahead && lookahead <= '7')) ADVANCE(117);
       END_STATE();
     case 118:
-      ACCEPT_TOKEN(sym_comment);
-      if (lookahead != 0 &&
-          lookahead != '\n') ADVANCE(118);
+      ACCEPT_TOKEN(sym_number);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(155);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(118);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
       END_STATE();
     case 119:
+      ACCEPT_TOKEN(sym_number);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(59);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(119);
+      END_STATE();
+    case 120:
+      ACCEPT_TOKEN(sym_number);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(120);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 121:
+      ACCEPT_TOKEN(sym_number);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(121);
+      END_STATE();
+    case 122:
+      ACCEPT_TOKEN(sym_number);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(122);
+      END_STATE();
+    case 123:
+      ACCEPT_TOKEN(sym_number);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 124:
+      ACCEPT_TOKEN(sym_symbol);
+      END_STATE();
+    case 125:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(157);
+      if (lookahead == 'i') ADVANCE(112);
+      if (lookahead == 'n') ADVANCE(140);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(94);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 126:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(146);
+      if (lookahead == '/') ADVANCE(139);
+      if (lookahead == 'i') ADVANCE(123);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(156);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(126);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 127:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(135);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 128:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(160);
+      if (lookahead == 'i') ADVANCE(152);
+      if (lookahead == 'n') ADVANCE(142);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 129:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(160);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(128);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 130:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(136);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 131:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(161);
+      if (lookahead == 'i') ADVANCE(114);
+      if (lookahead == 'n') ADVANCE(141);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(126);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 132:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '.') ADVANCE(134);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 133:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(133);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(106);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 134:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(123);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 135:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(104);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 136:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(148);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 137:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(137);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(103);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 138:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(138);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(120);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 139:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '0') ADVANCE(139);
+      if (('1' <= lookahead && lookahead <= '9')) ADVANCE(147);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 140:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'a') ADVANCE(149);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 141:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'a') ADVANCE(150);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 142:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'a') ADVANCE(151);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 143:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'f') ADVANCE(127);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 144:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'f') ADVANCE(130);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 145:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'f') ADVANCE(132);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 146:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'i') ADVANCE(123);
+      if (('D' <= lookahead && lookahead <= 'F') ||
+          lookahead == 'L' ||
+          lookahead == 'S' ||
+          ('d' <= lookahead && lookahead <= 'f') ||
+          lookahead == 'l' ||
+          lookahead == 's') ADVANCE(156);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(146);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 147:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'i') ADVANCE(123);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(147);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 148:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'i') ADVANCE(123);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 149:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'n') ADVANCE(127);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 150:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'n') ADVANCE(130);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 151:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'n') ADVANCE(132);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 152:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == 'n') ADVANCE(145);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 153:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(158);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(106);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 154:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(159);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(103);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 155:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(162);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(120);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 156:
+      ACCEPT_TOKEN(sym_symbol);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(163);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(147);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 157:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(102);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 158:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(106);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 159:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(103);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 160:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(118);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 161:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(146);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 162:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(120);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 163:
+      ACCEPT_TOKEN(sym_symbol);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(147);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 164:
+      ACCEPT_TOKEN(sym_symbol);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 165:
+      ACCEPT_TOKEN(sym_string);
+      END_STATE();
+    case 166:
+      ACCEPT_TOKEN(sym_character);
+      END_STATE();
+    case 167:
+      ACCEPT_TOKEN(sym_character);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(167);
+      END_STATE();
+    case 168:
+      ACCEPT_TOKEN(sym_boolean);
+      END_STATE();
+    case 169:
+      ACCEPT_TOKEN(sym_boolean);
+      if (lookahead == 'A' ||
+          lookahead == 'a') ADVANCE(63);
+      END_STATE();
+    case 170:
+      ACCEPT_TOKEN(sym_boolean);
+      if (lookahead == 'R' ||
+          lookahead == 'r') ADVANCE(65);
+      END_STATE();
+    case 171:
+      ACCEPT_TOKEN(sym_nil);
+      END_STATE();
+    case 172:
+      ACCEPT_TOKEN(sym_keyword);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(172);
+      END_STATE();
+    case 173:
+      ACCEPT_TOKEN(anon_sym_LPAREN);
+      END_STATE();
+    case 174:
+      ACCEPT_TOKEN(anon_sym_RPAREN);
+      END_STATE();
+    case 175:
+      ACCEPT_TOKEN(anon_sym_LBRACK);
+      END_STATE();
+    case 176:
+      ACCEPT_TOKEN(anon_sym_RBRACK);
+      END_STATE();
+    case 177:
+      ACCEPT_TOKEN(sym_dot);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
+      if ((!eof && set_contains(sym_symbol_character_set_2, 9, lookahead))) ADVANCE(164);
+      END_STATE();
+    case 178:
+      ACCEPT_TOKEN(anon_sym_POUND_LPAREN);
+      END_STATE();
+    case 179:
+      ACCEPT_TOKEN(anon_sym_POUNDvu8_LPAREN);
+      END_STATE();
+    case 180:
+      ACCEPT_TOKEN(anon_sym_POUNDu8_LPAREN);
+      END_STATE();
+    case 181:
+      ACCEPT_TOKEN(anon_sym_SQUOTE);
+      END_STATE();
+    case 182:
+      ACCEPT_TOKEN(anon_sym_BQUOTE);
+      END_STATE();
+    case 183:
+      ACCEPT_TOKEN(anon_sym_COMMA);
+      if (lookahead == '@') ADVANCE(184);
+      END_STATE();
+    case 184:
+      ACCEPT_TOKEN(anon_sym_COMMA_AT);
+      END_STATE();
+    case 185:
+      ACCEPT_TOKEN(anon_sym_POUND_TILDE);
+      if (lookahead == '@') ADVANCE(186);
+      END_STATE();
+    case 186:
+      ACCEPT_TOKEN(anon_sym_POUND_TILDE_AT);
+      END_STATE();
+    case 187:
+      ACCEPT_TOKEN(anon_sym_POUND_DOLLAR);
+      if (lookahead == '@') ADVANCE(188);
+      END_STATE();
+    case 188:
+      ACCEPT_TOKEN(anon_sym_POUND_DOLLAR_AT);
+      END_STATE();
+    case 189:
+      ACCEPT_TOKEN(anon_sym_POUND_PLUS);
+      if (lookahead == '@') ADVANCE(190);
+      END_STATE();
+    case 190:
+      ACCEPT_TOKEN(anon_sym_POUND_PLUS_AT);
+      END_STATE();
+    case 191:
+      ACCEPT_TOKEN(anon_sym_POUND_SQUOTE);
+      END_STATE();
+    case 192:
+      ACCEPT_TOKEN(anon_sym_POUND_BQUOTE);
+      END_STATE();
+    case 193:
+      ACCEPT_TOKEN(anon_sym_POUND_COMMA);
+      if (lookahead == '@') ADVANCE(194);
+      END_STATE();
+    case 194:
+      ACCEPT_TOKEN(anon_sym_POUND_COMMA_AT);
+      END_STATE();
+    case 195:
+      ACCEPT_TOKEN(sym_comment);
+      if (lookahead != 0 &&
+          lookahead != '\n') ADVANCE(195);
+      END_STATE();
+    case 196:
       ACCEPT_TOKEN(anon_sym_POUND_SEMI);
       END_STATE();
     default:

@@ -13,7 +13,7 @@ function principal(service: Service): string {
   const a = service.authority;
   const root = runsAsRoot(service);
   if (root === true) return service.language === "nix" ? "root" : "runs as root";
-  const user = show(a.user, (u) => u ?? "root");
+  const user = a.user.kind === "unknown" ? "user unknown" : show(a.user, (u) => u ?? "root");
   if (service.directives && (service.directives as Record<string, unknown>)["DynamicUser"] === "yes" && a.user.kind !== "known") return "DynamicUser";
   const group = a.group.kind === "known" && a.group.value ? `:${a.group.value}` : a.group.kind === "known" ? ":root" : "";
   return `${user}${group}`;

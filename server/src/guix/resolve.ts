@@ -1,0 +1,165 @@
+import { conditional, known, unknown, type Value } from "../model/value";
+import type { Binding, Env, TopLevel } from "./scope";
+import { type Datum, head, isList, isSymbol, type List } from "./sexp";
+import type { WalkResult } from "./walk";
+
+/** Stand-in for a store path: read-only, never below a service's directory. */
+export const STORE = "/gnu/store/…";
+
+export interface ResolveContext {
+  top: TopLevel;
+  walk: WalkResult;
+  text: string;
+  /** Parameters being resolved right now (recursion guard for recursive helpers). */
+  active?: Set<unknown>;
+}
+
+const MAX_STEPS = 64;
+
+function source(ctx: ResolveContext, d: Datum): string {
+  const s = ctx.text.slice(d.start, d.end);
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+/**
+ * The string a path expression evaluates to, statically: literals, string-append, in-vicinity,
+ * let bindings, top-level defines, configuration-record defaults, parameters through call sites,
+ * ungexp of any of these. Anything else is "unknown", with the expression named.
+ */
+export function resolveString(d: Datum | undefined, env: Env, ctx: ResolveContext, steps = 0): Value<string> {
+  if (!d) return unknown("missing");
+  if (steps > MAX_STEPS) return unknown("too deep to resolve");
+  switch (d.t) {
+    case "string":
+      return known(d.value);
+    case "symbol":
+      return resolveSymbol(d.value, env, ctx, steps + 1);
+    case "prefix":
+      if (d.kind.startsWith("ungexp") || d.kind === "unquote") return resolveString(d.value, env, ctx, steps + 1);
+      if (d.kind === "quote" && d.value?.t === "symbol") return known(d.value.value);
+      return unknown(`cannot read ${source(ctx, d)}`);
+    case "list":
+      return resolveCall(d, env, ctx, steps + 1);
+    default:
+      return unknown(`${source(ctx, d)} is not a string`);
+  }
+}
+
+function resolveSymbol(name: string, env: Env, ctx: ResolveContext, steps: number): Value<string> {
+  const b = env.lookup(name);
+  if (!b) return unknown(`depends on ${name}`);
+  if (b.kind === "value") return b.datum ? resolveString(b.datum, b.env, ctx, steps) : unknown(`${name} has no value`);
+  if (b.kind === "opaque") return unknown(b.why);
+  // a parameter: every call site's argument
+  ctx.active ??= new Set();
+  if (ctx.active.has(b)) return unknown(`${name} is a parameter of the recursive ${b.procedure}`);
+  ctx.active.add(b);
+  try {
+    return resolveParam(name, b, ctx, steps);
+  } finally {
+    ctx.active.delete(b);
+  }
+}
+
+function resolveParam(name: string, b: Extract<Binding, { kind: "param" }>, ctx: ResolveContext, steps: number): Value<string> {
+  const sites = (ctx.walk.callsByName.get(b.procedure) ?? []).slice(0, 32);
+  const values: { when: string; value: string }[] = [];
+  for (const site of sites) {
+    let arg: Datum | undefined;
+    if (b.keyword) {
+      const i = site.form.items.findIndex((x) => x.t === "keyword" && x.value === b.keyword);
+      arg = i >= 0 ? site.form.items[i + 1] : b.fallback;
+    } else arg = site.form.items[b.index + 1];
+    if (!arg) continue;
+    const v = resolveString(arg, site.env, ctx, steps);
+    if (v.kind !== "known") return unknown(`${name} depends on a call of ${b.procedure}: ${v.kind === "unknown" ? v.why : "conditional"}`);
+    if (!values.some((x) => x.value === v.value)) values.push({ when: `${b.procedure} is called with it`, value: v.value });
+  }
+  if (values.length === 0) return b.fallback ? resolveString(b.fallback, b.env, ctx, steps) : unknown(`${name} is a parameter of ${b.procedure}`);
+  if (values.length === 1) return known(values[0].value);
+  return conditional(values);
+}
+
+function concat(parts: Value<string>[]): Value<string> {
+  let acc = "";
+  for (const p of parts) {
+    if (p.kind !== "known") return p.kind === "unknown" ? unknown(p.why) : unknown("one part is conditional");
+    acc += p.value;
+  }
+  return known(acc);
+}
+
+function resolveCall(d: List, env: Env, ctx: ResolveContext, steps: number): Value<string> {
+  const h = head(d);
+  if (!h) return unknown(`cannot read ${source(ctx, d)}`);
+  const args = d.items.slice(1);
+  switch (h) {
+    case "string-append":
+    case "string-append/shared":
+      return concat(args.map((a) => resolveString(a, env, ctx, steps)));
+    case "in-vicinity": {
+      const [dir, name] = args.map((a) => resolveString(a, env, ctx, steps));
+      if (!dir || !name) return unknown("in-vicinity needs two arguments");
+      if (dir.kind === "known" && name.kind === "known") return known(dir.value.endsWith("/") ? dir.value + name.value : `${dir.value}/${name.value}`);
+      return concat([dir, known("/"), name]);
+    }
+    case "file-append":
+    case "local-file":
+    case "plain-file":
+    case "mixed-text-file":
+    case "computed-file":
+    case "program-file":
+    case "scheme-file":
+    case "serialize-configuration":
+      return known(STORE);
+    case "symbol->string":
+      return resolveString(args[0], env, ctx, steps);
+    case "string-join":
+    case "format":
+    case "passwd:dir":
+    case "getenv":
+      return unknown(`${source(ctx, d)} is computed at run time`);
+  }
+  const field = ctx.top.accessors.get(h);
+  if (field) {
+    if (!field.defaultValue) return unknown(`${field.field} has no default`);
+    const v = resolveString(field.defaultValue, ctx.top.env, ctx, steps);
+    return v.kind === "known" ? known(v.value) : v;
+  }
+  return unknown(`depends on ${source(ctx, d)}`);
+}
+
+/**
+ * The account a uid/passwd expression names: `(getpwnam "foo")`, `(passwd:uid pw)` with pw bound to
+ * it, `(user-account-uid …)`; "root" for 0. undefined when not known.
+ */
+export function resolveAccount(d: Datum | undefined, env: Env, ctx: ResolveContext, steps = 0): string | undefined {
+  if (!d || steps > MAX_STEPS) return undefined;
+  if (d.t === "number") return d.value === "0" ? "root" : undefined;
+  if (d.t === "prefix" && d.value) return resolveAccount(d.value, env, ctx, steps + 1);
+  if (d.t === "symbol") {
+    const b = env.lookup(d.value);
+    if (b?.kind === "value") return resolveAccount(b.datum, b.env, ctx, steps + 1);
+    return undefined;
+  }
+  if (!isList(d)) return undefined;
+  const h = head(d);
+  if (h === "getpwnam" || h === "getgrnam" || h === "getpw" || h === "getgr") {
+    const v = resolveString(d.items[1], env, ctx, steps + 1);
+    return v.kind === "known" ? v.value : undefined;
+  }
+  if (h === "passwd:uid" || h === "passwd:gid" || h === "group:gid" || h === "car" || h === "cdr") return resolveAccount(d.items[1], env, ctx, steps + 1);
+  if (h === "user-account-uid" || h === "user-group-id") return undefined;
+  return undefined;
+}
+
+/** Whether `path` lies strictly below `dir` (the directory itself is not redirectable when its parent is root's). */
+export function isStrictlyBelow(path: string, dir: string): boolean {
+  if (!dir.startsWith("/") || dir === "/") return false;
+  const base = dir.endsWith("/") ? dir.slice(0, -1) : dir;
+  return path.startsWith(base + "/") && path.length > base.length + 1;
+}
+
+export function isSymbolNamed(d: Datum | undefined, ...names: string[]): boolean {
+  return isSymbol(d) && names.includes(d.value);
+}

@@ -1,0 +1,31 @@
+import { isStrictlyBelow } from "../../guix/resolve";
+import type { Rule, RawFinding } from "../rule";
+import { daemons } from "./constructor";
+import { details, fix, rangeOf, replace, schemeString } from "./util";
+
+export const logFileInServiceDir: Rule = {
+  id: "guix/log-file-in-service-dir",
+  language: "guix",
+  defaultSeverity: "error",
+  title: "#:log-file below a directory the service can write",
+  check(ctx) {
+    const d = details(ctx);
+    if (!d) return [];
+    const findings: RawFinding[] = [];
+    for (const { info, service } of daemons(ctx, d)) {
+      const log = info.keywords.get("log-file");
+      const path = service.authority.logFile;
+      if (!log?.value || !path || path.kind !== "known") continue;
+      const claim = d.claims.find((c) => c.account !== "root" && isStrictlyBelow(path.value, c.path));
+      if (!claim) continue;
+      const target = `/var/log/${service.name.replace(/[^\w.-]/g, "-")}.log`;
+      findings.push({
+        message: `Shepherd (PID 1, root) opens ${path.value} with O_CREAT and without O_NOFOLLOW; the ${claim.account} account can write ${claim.path} and plant a symlink there, so root appends to any file it names.`,
+        range: rangeOf(ctx, log.value),
+        service: service.name,
+        fixes: [fix(`Log to ${target} (root-owned /var/log)`, [replace(ctx, log.value.start, log.value.end, schemeString(target))], true)],
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,49 @@
+import type { MkdirChownGroup } from "../../guix/model";
+import type { Fix } from "../../model/finding";
+import type { Rule, RuleContext } from "../rule";
+import { details, fix, rangeOf, replace, textOf } from "./util";
+
+/** The mode mkdir-p gives when none is set afterwards (0777 less the usual umask 022). */
+const DEFAULT_MODE = "#o755";
+
+/** `(mkdir-p P)` `(chown P …)` [`(chmod P M)`] → `(mkdir-p/perms P OWNER M)`. */
+export function mkdirPermsFix(ctx: RuleContext, g: MkdirChownGroup): Fix | undefined {
+  if (!g.owner || !g.mkdir.pathArg) return undefined;
+  // the three forms must be consecutive in their body, so one replacement covers them
+  const forms = [g.mkdir, g.chown, ...(g.chmod ? [g.chmod] : [])].map((o) => o.site);
+  const indices = forms.map((s) => s.index).sort((a, b) => a - b);
+  if (indices[indices.length - 1] - indices[0] !== indices.length - 1) return undefined;
+  const first = forms.reduce((a, b) => (a.form.start < b.form.start ? a : b)).form;
+  const last = forms.reduce((a, b) => (a.form.end > b.form.end ? a : b)).form;
+  // keep comments that sit between the forms
+  const between = textOf(ctx, { start: first.start, end: last.end });
+  const comments = between.match(/;[^\n]*/g) ?? [];
+  if (comments.length) return undefined;
+  const mode = g.mode ?? DEFAULT_MODE;
+  const replacement = `(mkdir-p/perms ${textOf(ctx, g.mkdir.pathArg)} ${g.owner} ${mode})`;
+  const note = g.mode ? "" : ` (mode ${DEFAULT_MODE}, what mkdir-p gave; tighten it if the directory is private)`;
+  return fix(`Use mkdir-p/perms, which never follows symlinks${note}`, [replace(ctx, first.start, last.end, replacement)], true);
+}
+
+export const mkdirChown: Rule = {
+  id: "guix/mkdir-chown",
+  language: "guix",
+  defaultSeverity: "warning",
+  title: "mkdir-p followed by chown (and chmod) instead of mkdir-p/perms",
+  check(ctx) {
+    const d = details(ctx);
+    if (!d) return [];
+    return d.groups
+      .filter((g) => !g.chown.under)
+      .map((g) => {
+        const f = mkdirPermsFix(ctx, g);
+        const path = g.mkdir.path.kind === "known" ? g.mkdir.path.value : textOf(ctx, g.mkdir.pathArg ?? g.mkdir.site.form);
+        return {
+          message: `mkdir-p then chown${g.chmod ? " and chmod" : ""} of ${path} act by path and follow symlinks; mkdir-p/perms creates the directory and sets owner and mode without following any.`,
+          range: rangeOf(ctx, g.mkdir.site.form),
+          service: g.mkdir.service,
+          fixes: f ? [f] : [],
+        };
+      });
+  },
+};

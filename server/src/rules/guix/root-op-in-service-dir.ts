@@ -1,0 +1,116 @@
+import type { PathOp } from "../../guix/model";
+import type { Fix } from "../../model/finding";
+import type { Rule, RawFinding, RuleContext } from "../rule";
+import { mkdirPermsFix } from "./mkdir-chown";
+import { deleteForm, details, eol, fix, lineIndent, rangeOf, replace, schemeString, textOf } from "./util";
+
+/** What an attacker gains when root's operation follows their symlink. */
+function gain(op: PathOp): string {
+  const account = op.under!.account;
+  switch (op.op) {
+    case "chown":
+      return `on the next reconfigure this chown makes the target ${account}'s`;
+    case "chmod":
+      return "on the next reconfigure this chmod changes the target's mode";
+    case "delete-file":
+    case "delete-file-recursively":
+      return "on the next reconfigure root deletes the target";
+    case "mkdir-p":
+    case "mkdir":
+      return "root creates directories wherever the link points";
+    default:
+      return "on the next reconfigure root writes the target";
+  }
+}
+
+export function describe(op: PathOp): string {
+  const claim = op.under!;
+  const path = op.path.kind === "known" ? op.path.value : "?";
+  const entry = path.slice(claim.path.replace(/\/$/, "").length + 1).split("/")[0] || path;
+  const who = op.phase === "start" ? "Root-run start code" : op.phase === "activation" ? "Root-run activation code" : "Code in this gexp (root-run when used for activation)";
+  return `${who} does ${op.op} on ${path}, below ${claim.path} which the ${claim.account} account ${claim.how === "writable-mapping" ? "can write" : "owns"}: ${claim.account} can replace ${entry} with a symlink to /etc/shadow or the store; ${gain(op)}.`;
+}
+
+/** Ops that replace or create a file: made safe by doing them as the service's account. */
+const AS_USER_OPS = new Set(["copy-file", "install-file", "call-with-output-file", "with-output-to-file", "open-output-file", "open-file", "symlink", "rename-file", "delete-file", "utime", "make-file-writable", "truncate-file", "copy-recursively"]);
+
+/**
+ * Root does the write as the account: fork, drop supplementary groups, setgid, setuid, write. The
+ * child exits on failure too, so the rest of the activation never runs as the account.
+ */
+function asUserFix(ctx: RuleContext, op: PathOp, ops: PathOp[]): Fix | undefined {
+  const account = op.under!.account;
+  if (account === "root" || account.startsWith("unknown")) return undefined;
+  const form = op.site.form;
+  const indent = " ".repeat(ctx.document.lineIndex.positionAt(form.start).character);
+  const nl = eol(ctx);
+  const body = textOf(ctx, form).replace(/\r?\n/g, nl + "      ");
+  const lines = [
+    `(let ((pw (getpwnam ${schemeString(account)}))  ; ${op.op} as ${account}, so a planted symlink gains nothing`,
+    `      (pid (primitive-fork)))`,
+    `  (if (zero? pid)`,
+    `      (catch #t`,
+    `        (lambda ()`,
+    `          (setgroups #())`,
+    `          (setgid (passwd:gid pw))`,
+    `          (setuid (passwd:uid pw))`,
+    `          ${body}`,
+    `          (primitive-_exit 0))`,
+    `        (lambda _ (primitive-_exit 1)))`,
+    `      (unless (zero? (status:exit-val (cdr (waitpid pid))))`,
+    `        (error ${schemeString(`${op.op} as ${account} failed`)}))))`,
+  ];
+  const edits = [replace(ctx, form.start, form.end, lines.join(nl + indent))];
+  // a following chown of the same path to the same account is now redundant (and itself unsafe)
+  const follower = ops.find(
+    (o) => o.op === "chown" && o.site.parent === op.site.parent && o.site.index > op.site.index && o.site.index - op.site.index <= 2 && o.account === account && o.path.kind === "known" && op.path.kind === "known" && o.path.value === op.path.value,
+  );
+  if (follower) edits.push(deleteForm(ctx, follower.site.form));
+  return fix(`Do the ${op.op} as ${account} (fork, setuid), not as root${follower ? ", and drop the chown" : ""}`, edits, true);
+}
+
+/** chown/chmod on a port opened with O_NOFOLLOW: a symlink makes open fail instead of redirecting. */
+function noFollowFix(ctx: RuleContext, op: PathOp): Fix | undefined {
+  const form = op.site.form;
+  if (!op.pathArg || form.items.length < 3) return undefined;
+  const indent = " ".repeat(ctx.document.lineIndex.positionAt(form.start).character);
+  const nl = eol(ctx);
+  const args = form.items.slice(2).map((x) => textOf(ctx, x)).join(" ");
+  const lines = [
+    `(let ((port (open ${textOf(ctx, op.pathArg)} (logior O_RDONLY O_NOFOLLOW O_NONBLOCK O_CLOEXEC))))  ; fails on a symlink`,
+    `  (${op.op} port ${args})`,
+    `  (close-port port))`,
+  ];
+  return fix(`${op.op} through an O_NOFOLLOW port instead of by path`, [replace(ctx, form.start, form.end, lines.join(nl + indent))], true);
+}
+
+export const rootOpInServiceDir: Rule = {
+  id: "guix/root-op-in-service-dir",
+  language: "guix",
+  defaultSeverity: "error",
+  title: "Root-run code follows paths below a directory a service account can write",
+  check(ctx) {
+    const d = details(ctx);
+    if (!d) return [];
+    const findings: RawFinding[] = [];
+    const grouped = new Set<PathOp>();
+    for (const g of d.groups) {
+      if (!g.chown.under) continue;
+      grouped.add(g.mkdir).add(g.chown);
+      if (g.chmod) grouped.add(g.chmod);
+      const f = mkdirPermsFix(ctx, g);
+      findings.push({ message: describe(g.chown), range: rangeOf(ctx, g.chown.site.form), service: g.chown.service, fixes: f ? [f] : [] });
+    }
+    for (const op of d.ops) {
+      if (!op.under || !op.followsSymlinks || grouped.has(op) || op.recursive) continue;
+      if (op.op === "mkdir-p" || op.op === "mkdir") continue; // creating directories alone is reported with the chown that follows
+      const fixes: Fix[] = [];
+      const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
+      if (f) fixes.push(f);
+      findings.push({ message: describe(op), range: rangeOf(ctx, op.site.form), service: op.service, fixes });
+    }
+    return findings;
+  },
+};
+
+export { lineIndent };

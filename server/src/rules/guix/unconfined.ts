@@ -1,0 +1,46 @@
+import type { Fix } from "../../model/finding";
+import type { Rule, RawFinding } from "../rule";
+import { daemons, listens, wrapperMappings } from "./constructor";
+import { columnOf, details, ensureModule, eol, fix, rangeOf, replace, schemeString, textOf } from "./util";
+
+export const unconfined: Rule = {
+  id: "guix/unconfined",
+  language: "guix",
+  defaultSeverity: "information",
+  title: "A daemon not wrapped in least-authority-wrapper",
+  check(ctx) {
+    const d = details(ctx);
+    if (!d) return [];
+    const findings: RawFinding[] = [];
+    for (const { info, service } of daemons(ctx, d)) {
+      if (info.wrapper || info.constructorName === "make-forkexec-constructor/container" || info.constructorName === "make-inetd-constructor") continue;
+      const fixes: Fix[] = [];
+      const program = info.program;
+      if (program && program.t === "prefix" && program.kind === "ungexp" && program.value) {
+        const mappings = wrapperMappings(ctx, d, info, service);
+        const net = listens(ctx, info);
+        const pad = " ".repeat(columnOf(ctx, program.value.start) + 1);
+        const nl = eol(ctx);
+        const name = service.name.replace(/[^\w.-]/g, "-");
+        const lines = [`(least-authority-wrapper`, `${pad}${textOf(ctx, program.value)}`, `${pad}#:name ${schemeString(name)}`];
+        if (mappings.length) lines.push(`${pad}#:mappings (list ${mappings.join(`${nl}${pad}                  `)})`);
+        lines.push(`${pad}#:namespaces ${net ? "(delq 'net %namespaces)" : "%namespaces"})`);
+        const edits = [replace(ctx, program.value.start, program.value.end, lines.join(nl)), ...ensureModule(ctx, "guix least-authority")];
+        if (mappings.length) edits.push(...ensureModule(ctx, "gnu system file-systems"));
+        fixes.push(
+          fix(
+            `Wrap ${name} in least-authority-wrapper (${mappings.length} mapping${mappings.length === 1 ? "" : "s"}, ${net ? "keeping the host network: it listens" : "no network"})`,
+            edits,
+          ),
+        );
+      }
+      findings.push({
+        message: `${service.name} is not confined: the daemon sees the whole file system and shares every namespace with the host. least-authority-wrapper gives it only its store closure and the mappings it needs.`,
+        range: rangeOf(ctx, info.call!.items[0]),
+        service: service.name,
+        fixes,
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,114 @@
+import type { Fix } from "../../model/finding";
+import type { Range, TextEdit } from "../../model/range";
+import type { GuixDetails } from "../../guix/model";
+import type { Datum, List } from "../../guix/sexp";
+import { head, isList, isSymbol } from "../../guix/sexp";
+import type { RuleContext } from "../rule";
+
+export function details(ctx: RuleContext): GuixDetails | undefined {
+  const d = ctx.file.details as GuixDetails | undefined;
+  return d && "ops" in d ? d : undefined;
+}
+
+export function rangeOf(ctx: RuleContext, d: { start: number; end: number }): Range {
+  return ctx.document.lineIndex.rangeOf(d.start, d.end);
+}
+
+export function textOf(ctx: RuleContext, d: { start: number; end: number }): string {
+  return ctx.document.text.slice(d.start, d.end);
+}
+
+export function replace(ctx: RuleContext, start: number, end: number, newText: string): TextEdit {
+  return { range: ctx.document.lineIndex.rangeOf(start, end), newText };
+}
+
+export function insert(ctx: RuleContext, at: number, newText: string): TextEdit {
+  return { range: ctx.document.lineIndex.rangeOf(at, at), newText };
+}
+
+/** The column (in UTF-16 units) of an offset on its line. */
+export function columnOf(ctx: RuleContext, offset: number): number {
+  return ctx.document.lineIndex.positionAt(offset).character;
+}
+
+/** The whitespace that starts the line holding `offset`. */
+export function lineIndent(ctx: RuleContext, offset: number): string {
+  const line = ctx.document.lineIndex.positionAt(offset).line;
+  const start = ctx.document.lineIndex.lineStart(line);
+  return /^[ \t]*/.exec(ctx.document.text.slice(start, start + 200))![0];
+}
+
+export function eol(ctx: RuleContext): string {
+  return ctx.document.lineIndex.eol;
+}
+
+/** Deletes a whole form together with the line it sits on, when it is alone on its lines. */
+export function deleteForm(ctx: RuleContext, form: Datum): TextEdit {
+  const text = ctx.document.text;
+  let start = form.start;
+  let end = form.end;
+  let s = start;
+  while (s > 0 && (text[s - 1] === " " || text[s - 1] === "\t")) s--;
+  let e = end;
+  while (e < text.length && (text[e] === " " || text[e] === "\t")) e++;
+  const atLineStart = s === 0 || text[s - 1] === "\n" || text[s - 1] === "\r";
+  if (atLineStart && (text.startsWith("\r\n", e) || text[e] === "\n" || text[e] === "\r")) {
+    start = s;
+    end = e + (text.startsWith("\r\n", e) ? 2 : 1);
+  }
+  return replace(ctx, start, end, "");
+}
+
+/** A Scheme string literal. */
+export function schemeString(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Adds `#:use-module (MODULE)` to define-module when absent (edit after the last #:use-module). */
+export function ensureModule(ctx: RuleContext, module: string): TextEdit[] {
+  const d = details(ctx);
+  const form = d?.moduleForm;
+  if (!form) return [];
+  const text = textOf(ctx, form);
+  if (text.replace(/\s+/g, " ").includes(`(${module})`)) return [];
+  let last: Datum | undefined;
+  for (let i = 0; i < form.items.length; i++) {
+    const item = form.items[i];
+    if (item.t === "keyword" && item.value === "use-module" && form.items[i + 1]) last = form.items[i + 1];
+  }
+  if (!last) {
+    const name = form.items[1];
+    if (!name) return [];
+    return [insert(ctx, name.end, `${eol(ctx)}  #:use-module (${module})`)];
+  }
+  // the keyword before `last`
+  const keyword = form.items[form.items.indexOf(last) - 1];
+  return [insert(ctx, last.end, `${eol(ctx)}${" ".repeat(columnOf(ctx, keyword.start))}#:use-module (${module})`)];
+}
+
+export function fix(title: string, edits: TextEdit[], preferred = false): Fix {
+  return preferred ? { title, edits, preferred } : { title, edits };
+}
+
+/** The enclosing lists of a datum within `roots`, innermost last. */
+export function ancestors(roots: readonly Datum[], target: Datum): List[] {
+  const path: List[] = [];
+  const visit = (d: Datum): boolean => {
+    if (d === target) return true;
+    if (d.start > target.start || d.end < target.end) return false;
+    if (d.t === "list") {
+      path.push(d);
+      for (const item of d.items) if (visit(item)) return true;
+      path.pop();
+    } else if (d.t === "prefix" && d.value) return visit(d.value);
+    return false;
+  };
+  for (const r of roots) if (visit(r)) break;
+  return path;
+}
+
+export function isCall(d: Datum | undefined, ...names: string[]): d is List {
+  return isList(d) && names.includes(head(d) ?? "");
+}
+
+export { isSymbol };
