@@ -5,11 +5,34 @@ import { LanguageClient, State, TransportKind, type LanguageClientOptions, type 
 let client: LanguageClient | undefined;
 let statusItem: vscode.StatusBarItem;
 let output: vscode.LogOutputChannel;
+let reportPanel: vscode.WebviewPanel | undefined;
+let unsafeServices = 0;
+
+/** The privilege report, rendered by the server, in one reused webview beside the editor. */
+async function showReport(uri: string, focus?: { service: string; line: number }): Promise<void> {
+  if (!client) return;
+  const result = (await client.sendRequest("pola/report", { uri, ...focus })) as { html: string } | null;
+  if (!result) {
+    void vscode.window.showInformationMessage("pola: this file is not a Guix or NixOS file pola has open.");
+    return;
+  }
+  const title = focus ? `pola: ${focus.service}` : `pola: ${decodeURIComponent(uri.replace(/^.*\//, ""))}`;
+  if (!reportPanel) {
+    reportPanel = vscode.window.createWebviewPanel("pola.report", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableCommandUris: ["pola.revealLine"], enableFindWidget: true });
+    reportPanel.onDidDispose(() => (reportPanel = undefined));
+  }
+  reportPanel.title = title;
+  reportPanel.webview.html = result.html;
+  reportPanel.reveal(vscode.ViewColumn.Beside, true);
+}
 
 /** The public API, used by the real-editor tests. */
 export interface PolaApi {
   client(): LanguageClient | undefined;
   ready(): Promise<void>;
+  /** The report webview's HTML, when it is open (for tests). */
+  reportHtml(): string | undefined;
+  statusText(): string;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<PolaApi> {
@@ -26,6 +49,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<PolaAp
       await startClient(context);
     }),
     vscode.commands.registerCommand("pola.showOutput", () => output.show(true)),
+    vscode.commands.registerCommand("pola.showServiceReport", (uri: string, service: string, line: number) => showReport(uri, { service, line })),
+    vscode.commands.registerCommand("pola.showFileReport", (uri?: vscode.Uri | string) => {
+      const target = typeof uri === "string" ? uri : (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+      if (!target) return vscode.window.showInformationMessage("pola: open a Guix (.scm) or NixOS (.nix) file first.");
+      return showReport(target);
+    }),
+    vscode.commands.registerCommand("pola.revealLine", async (uri: string, line: number) => {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+      const position = new vscode.Position(line, 0);
+      await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Selection(position, position) });
+    }),
   );
 
   await startClient(context);
@@ -34,7 +68,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<PolaAp
     ready: async () => {
       if (client && client.state !== State.Running) await client.start();
     },
+    reportHtml: () => reportPanel?.webview.html,
+    statusText: () => statusItem.text,
   };
+}
+
+function showCounts(): void {
+  if (unsafeServices > 0) setStatus(`$(shield) pola: ${unsafeServices} unsafe`, `pola language server: running — ${unsafeServices} service(s) run as root or have unsafe root-run steps in the files pola has read`);
+  else setStatus("$(shield) pola", "pola language server: running — no unsafe services in the files pola has read");
 }
 
 function setStatus(text: string, tooltip: string): void {
@@ -63,13 +104,17 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   };
   client = new LanguageClient("pola", "pola", serverOptions, clientOptions);
   client.onDidChangeState(({ newState }) => {
-    if (newState === State.Running) setStatus("$(shield) pola", "pola language server: running");
+    if (newState === State.Running) showCounts();
     else if (newState === State.Starting) setStatus("$(sync~spin) pola", "pola language server: starting");
     else setStatus("$(error) pola", "pola language server: stopped — run “pola: Restart language server”");
   });
   setStatus("$(sync~spin) pola", "pola language server: starting");
   try {
     await client.start();
+    client.onNotification("pola/status", (status: { unsafeServices: number }) => {
+      unsafeServices = status.unsafeServices;
+      showCounts();
+    });
   } catch (error) {
     output.error(`pola failed to start: ${error instanceof Error ? error.message : String(error)}`);
     setStatus("$(error) pola", "pola language server failed to start; see the pola output");

@@ -9,8 +9,10 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import type { Position, Range } from "./model/range";
+import { runsAsRoot } from "./model/service";
 import { codeActions } from "./features/codeActions";
 import { toDiagnostics } from "./features/diagnostics";
+import { reportHtml } from "./features/report";
 import { authorityMarkdown, lensTitle } from "./features/summary";
 import { SourceDocument } from "./parsing/document";
 import { languageOfEditorId, languageOfPath } from "./parsing/languages";
@@ -86,9 +88,22 @@ export function startServer(connection: Connection): void {
       const analysis = await analysisOf(uri);
       if (!analysis || !files.has(uri)) return;
       await connection.sendDiagnostics({ uri, version: analysis.document.version, diagnostics: toDiagnostics(analysis.result.findings) });
+      sendStatus();
     } catch (error) {
       log(`diagnostics for ${uri} failed: ${(error as Error).stack ?? error}`);
     }
+  }
+
+  /** Services that run as root or have unsafe root-run steps, over the files analysed so far. */
+  function sendStatus(): void {
+    let unsafe = 0;
+    for (const file of files.values()) {
+      for (const s of file.analysis?.result.model.services ?? []) {
+        if (s.kind === "service-type") continue; // counted through its shepherd services
+        if (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under)) unsafe++;
+      }
+    }
+    void connection.sendNotification("pola/status", { unsafeServices: unsafe, files: files.size });
   }
 
   connection.onInitialize((params): InitializeResult => {
@@ -150,6 +165,7 @@ export function startServer(connection: Connection): void {
     if (file.timer) clearTimeout(file.timer);
     void file.document.then((d) => d?.dispose());
     void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+    sendStatus();
   });
 
   connection.onCodeAction(async ({ textDocument, range, context }) => {
@@ -182,10 +198,11 @@ export function startServer(connection: Connection): void {
     return { contents: { kind: "markdown", value: authorityMarkdown(service, analysis.result.findings) }, range: service.nameRange };
   });
 
-  connection.onRequest("pola/fileReport", async ({ uri }: { uri: string }) => {
+  connection.onRequest("pola/report", async ({ uri, service, line }: { uri: string; service?: string; line?: number }) => {
     const analysis = await analysisOf(uri);
     if (!analysis) return null;
-    return { services: analysis.result.model.services, findings: analysis.result.findings };
+    const focus = service !== undefined && line !== undefined ? { name: service, line } : undefined;
+    return { html: reportHtml(uri, analysis.result.model.services, analysis.result.findings, focus), services: analysis.result.model.services.length };
   });
 
   connection.listen();

@@ -57,6 +57,8 @@ export interface ExposureSummary {
   label: string;
   worstLabel: string;
   top: { setting: string; description: string; part: number }[];
+  /** Every check's contribution (best case), for the full breakdown in the report. */
+  checks?: { setting: string; description: string; part: number; badness: number | null }[];
 }
 
 export interface Authority {

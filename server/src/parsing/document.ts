@@ -103,7 +103,10 @@ export class SourceDocument {
         continue;
       }
       if (node.isError) {
-        problems.push({ range: this.rangeOf(node), message: describeError(node, this.language) });
+        // an ERROR node can span many lines; point at its first line, where reading went wrong
+        const range = this.rangeOf(node);
+        if (range.end.line > range.start.line) range.end = { line: range.start.line, character: this.lines.lineEnd(range.start.line) - this.lines.lineStart(range.start.line) };
+        problems.push({ range, message: describeError(node, this.language) });
         continue;
       }
       for (let i = node.childCount - 1; i >= 0; i--) stack.push(node.child(i)!);
@@ -136,6 +139,10 @@ function describeError(node: Node, language: LanguageId): string {
     if (first === '"') return "Syntax error: unterminated string";
     if (/^\(|^\[/.test(text.trimStart())) return "Syntax error: list is never closed";
   }
-  const shown = text.length > 40 ? `${text.slice(0, 37)}…` : text;
-  return `Syntax error: cannot read ${JSON.stringify(shown)}`;
+  // the first token that could not be placed
+  let leaf: Node | null = node;
+  while (leaf && leaf.childCount > 0) leaf = leaf.child(0);
+  const token = (leaf?.text ?? text).split(/\r?\n/)[0];
+  const shown = token.length > 40 ? `${token.slice(0, 37)}…` : token;
+  return `Syntax error: unexpected ${JSON.stringify(shown)}`;
 }
