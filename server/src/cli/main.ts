@@ -4,7 +4,11 @@ import { SEVERITY_ORDER, type Severity } from "../model/finding";
 import { SourceDocument } from "../parsing/document";
 import { languageOfPath } from "../parsing/languages";
 import { analyzeFile } from "../rules/run";
-import { DEFAULT_SETTINGS } from "../rules/rule";
+import * as fs from "node:fs";
+import { ruleDocsText } from "../features/docs";
+import { RULES, ruleById } from "../rules/index";
+import { findConfig, ignoreMatcher, mergeSettings, readConfig, type PolaConfig } from "../workspace/config";
+import { formatSarif } from "./format-sarif";
 import { VERSION } from "../version";
 import { collectFiles, readSource, UsageError } from "./files";
 import { formatText } from "./format-text";
@@ -16,6 +20,19 @@ interface CheckOptions {
   format: "text" | "json" | "sarif";
   failOn: FailOn;
   color: boolean;
+  rule?: string[];
+  threshold?: number;
+  config?: string | false;
+}
+
+function parseThreshold(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 10) throw new InvalidArgumentError("expected a score from 0 to 10");
+  return n;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 /** Exit statuses: 0 clean, 1 findings at or above --fail-on, 2 usage or I/O error. */
@@ -36,9 +53,26 @@ export async function main(argv: string[], out = process.stdout, err = process.s
         .choices(["error", "warning", "information", "never"])
         .default("error"),
     )
+    .option("--rule <id>", "report only this rule (repeatable)", collect)
+    .option("--threshold <score>", "also fail when a service's exposure score is above this (0–10)", parseThreshold)
+    .option("--config <file>", "a .pola.json to use (default: the nearest one at or above the current directory)")
+    .option("--no-config", "ignore .pola.json files")
     .option("--no-color", "plain text output")
     .action(async (paths: string[], options: CheckOptions) => {
-      status = await check(paths, options, out);
+      status = await check(paths, options, out, err);
+    });
+  program
+    .command("explain")
+    .description("print a rule's documentation; without a rule id, list every rule")
+    .argument("[rule-id]", "e.g. guix/runs-as-root")
+    .action((id: string | undefined) => {
+      if (!id) {
+        for (const rule of RULES) out.write(`${rule.id.padEnd(36)} ${rule.defaultSeverity.padEnd(12)} ${rule.title}\n`);
+        return;
+      }
+      const rule = ruleById(id);
+      if (!rule) throw new UsageError(`unknown rule ${id} (pola explain lists them)`);
+      out.write(ruleDocsText(id) ?? `${rule.id} (${rule.defaultSeverity}): ${rule.title}\n`);
     });
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -58,17 +92,29 @@ export async function main(argv: string[], out = process.stdout, err = process.s
   }
 }
 
-async function check(paths: string[], options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
-  if (options.format === "sarif") throw new UsageError("--format sarif is not supported yet");
+async function check(paths: string[], options: CheckOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const started = performance.now();
-  const files = collectFiles(paths);
+  for (const id of options.rule ?? []) if (!ruleById(id) && !id.startsWith("syntax/")) throw new UsageError(`unknown rule ${id} (pola explain lists them)`);
+  const configFile = options.config === false ? undefined : typeof options.config === "string" ? options.config : findConfig(process.cwd());
+  if (typeof options.config === "string" && !fs.existsSync(options.config)) throw new UsageError(`no such config file: ${options.config}`);
+  let config: PolaConfig | undefined;
+  try {
+    config = configFile ? readConfig(configFile) : undefined;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const settings = mergeSettings(config);
+  const ignored = ignoreMatcher(config, configFile);
+  const files = collectFiles(paths).filter((f) => !ignored(f));
+  const progress = (err as NodeJS.WriteStream).isTTY && files.length > 20;
   const report: JsonReport = {
     version: 1,
     tool: { name: "pola", version: VERSION },
     files: [],
     summary: { files: 0, services: 0, findings: 0, parseErrors: 0, durationMs: 0 },
   };
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    if (progress) err.write(`\r\x1b[K[${i + 1}/${files.length}] ${file}`);
     const language = languageOfPath(file)!;
     let source: { text: string; invalidUtf8: boolean };
     try {
@@ -78,13 +124,14 @@ async function check(paths: string[], options: CheckOptions, out: NodeJS.Writabl
     }
     const document = await SourceDocument.create(pathToUri(file), language, source.text);
     try {
-      const analysis = analyzeFile(document, DEFAULT_SETTINGS);
+      const analysis = analyzeFile(document, settings);
+      const only = options.rule;
       const entry: JsonFile = {
         path: file,
         language,
         parseErrors: analysis.parseErrors,
         services: analysis.model.services.map(jsonService),
-        findings: analysis.findings.map(jsonFinding),
+        findings: analysis.findings.filter((f) => !only || only.includes(f.ruleId)).map(jsonFinding),
       };
       if (source.invalidUtf8) {
         entry.findings.unshift({
@@ -108,10 +155,14 @@ async function check(paths: string[], options: CheckOptions, out: NodeJS.Writabl
       document.dispose();
     }
   }
+  if (progress) err.write("\r\x1b[K");
   report.summary.durationMs = Math.round(performance.now() - started);
   if (options.format === "json") out.write(JSON.stringify(report, null, 2) + "\n");
+  else if (options.format === "sarif") out.write(JSON.stringify(formatSarif(report), null, 2) + "\n");
   else out.write(formatText(report, options.color && Boolean((out as NodeJS.WriteStream).isTTY)));
-  return failed(report, options.failOn) ? 1 : 0;
+  const above = options.threshold === undefined ? [] : report.files.flatMap((f) => f.services.filter((s) => s.exposure !== null && s.exposure > options.threshold!).map((s) => `${f.path}: ${s.name} ${s.exposure}`));
+  if (above.length && options.format === "text") out.write(`exposure above ${options.threshold}: ${above.join(", ")}\n`);
+  return failed(report, options.failOn) || above.length > 0 ? 1 : 0;
 }
 
 function failed(report: JsonReport, failOn: FailOn): boolean {
