@@ -1,6 +1,7 @@
 import {
   CodeActionKind,
   CodeLensRefreshRequest,
+  DidChangeWatchedFilesNotification,
   createConnection,
   ProposedFeatures,
   TextDocumentSyncKind,
@@ -19,6 +20,9 @@ import { languageOfEditorId, languageOfPath } from "./parsing/languages";
 import { DEFAULT_SETTINGS, type Settings } from "./rules/rule";
 import { analyzeFile, type FileAnalysis } from "./rules/run";
 import { VERSION } from "./version";
+import { WorkspaceIndex } from "./workspace/index";
+import { findConfig, mergeSettings, readConfig, type PolaConfig } from "./workspace/config";
+import * as path from "node:path";
 
 interface OpenFile {
   /** Chained so edits apply in order even while the first parse is still loading the grammar. */
@@ -42,20 +46,38 @@ function size(range: Range): number {
 /** LSP wiring only: every answer comes from the document store and the analysis pipeline. */
 export function startServer(connection: Connection): void {
   const files = new Map<string, OpenFile>();
+  const index = new WorkspaceIndex();
+  let roots: string[] = [];
   const settingsCache = new Map<string, Promise<Settings>>();
   let configurationSupported = false;
+  let watchSupported = false;
 
   function log(message: string): void {
     connection.console.log(`[pola] ${message}`);
   }
 
+  /** Editor settings (per resource) over the nearest .pola.json, shared with the CLI. */
   async function settingsFor(uri: string): Promise<Settings> {
-    if (!configurationSupported) return DEFAULT_SETTINGS;
     let cached = settingsCache.get(uri);
     if (!cached) {
-      cached = connection.workspace
-        .getConfiguration({ scopeUri: uri, section: "pola" })
-        .then((raw: unknown) => readSettings(raw), () => DEFAULT_SETTINGS);
+      const editor = configurationSupported
+        ? connection.workspace.getConfiguration({ scopeUri: uri, section: "pola" }).then((raw: unknown) => readSettings(raw), () => DEFAULT_SETTINGS)
+        : Promise.resolve(DEFAULT_SETTINGS);
+      cached = editor.then((fromEditor) => {
+        const file = WorkspaceIndex.uriToPath(uri);
+        const configFile = file ? findConfig(path.dirname(file)) : undefined;
+        let config: PolaConfig | undefined;
+        try {
+          config = configFile ? readConfig(configFile) : undefined;
+        } catch (error) {
+          log((error as Error).message);
+        }
+        return mergeSettings(config, {
+          severities: fromEditor.severities,
+          exposureThreshold: fromEditor.exposureThreshold !== DEFAULT_SETTINGS.exposureThreshold ? fromEditor.exposureThreshold : undefined,
+          codeLens: fromEditor.codeLens,
+        });
+      });
       settingsCache.set(uri, cached);
     }
     return cached;
@@ -68,9 +90,46 @@ export function startServer(connection: Connection): void {
     if (!document) return undefined;
     if (file.analysis && file.analysis.version === document.version) return { document, result: file.analysis.result };
     const settings = await settingsFor(uri);
-    const result = analyzeFile(document, settings);
+    const result = analyzeFile(document, settings, { claims: index.claimsExcept(uri) });
     file.analysis = { version: document.version, result };
+    // what this file claims informs the others: re-check them when it changed
+    const changed = index.set({
+      uri,
+      claims: result.model.claims.map((c) => ({ ...c, uri })),
+      unsafeServices: result.model.services.filter((s) => s.kind !== "service-type" && (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under))).length,
+      mtimeMs: Date.now(),
+    });
+    if (changed) invalidateOthers(uri);
     return { document, result };
+  }
+
+  function invalidateOthers(uri: string): void {
+    for (const [other, file] of files) {
+      if (other === uri || !file.analysis) continue;
+      file.analysis = undefined;
+      scheduleDiagnostics(other);
+    }
+  }
+
+  async function indexWorkspace(): Promise<void> {
+    const extra = configurationSupported ? ((await connection.workspace.getConfiguration("pola").then((c: { index?: { extraPaths?: unknown } }) => c?.index?.extraPaths, () => [])) as unknown) : [];
+    const extraPaths = Array.isArray(extra) ? extra.filter((x): x is string => typeof x === "string") : [];
+    const all = [...roots, ...extraPaths];
+    if (all.length === 0) return;
+    const started = Date.now();
+    const list = WorkspaceIndex.listFiles(all);
+    const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
+    await index.indexAll(list, {
+      begin: (total) => progress?.begin("pola: reading services", 0, `${total} files`, false),
+      report: (done, total, file) => progress?.report(Math.round((100 * done) / Math.max(1, total)), file.split("/").slice(-2).join("/")),
+      end: () => progress?.done(),
+    });
+    log(`indexed ${list.length} files in ${Date.now() - started} ms`);
+    for (const [uri, file] of files) {
+      file.analysis = undefined;
+      scheduleDiagnostics(uri);
+    }
+    sendStatus();
   }
 
   function scheduleDiagnostics(uri: string): void {
@@ -96,18 +155,14 @@ export function startServer(connection: Connection): void {
 
   /** Services that run as root or have unsafe root-run steps, over the files analysed so far. */
   function sendStatus(): void {
-    let unsafe = 0;
-    for (const file of files.values()) {
-      for (const s of file.analysis?.result.model.services ?? []) {
-        if (s.kind === "service-type") continue; // counted through its shepherd services
-        if (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under)) unsafe++;
-      }
-    }
-    void connection.sendNotification("pola/status", { unsafeServices: unsafe, files: files.size });
+    void connection.sendNotification("pola/status", { unsafeServices: index.unsafeServices(), files: index.size });
   }
 
   connection.onInitialize((params): InitializeResult => {
     configurationSupported = Boolean(params.capabilities.workspace?.configuration);
+    watchSupported = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    roots = folders.map((u) => WorkspaceIndex.uriToPath(u)).filter((p): p is string => Boolean(p));
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -120,7 +175,34 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  connection.onInitialized(() => log(`pola language server ${VERSION} ready`));
+  connection.onInitialized(() => {
+    log(`pola language server ${VERSION} ready`);
+    if (watchSupported) {
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: "**/*.{scm,nix}" }, { globPattern: "**/.pola.json" }] })
+        .catch(() => undefined);
+    }
+    void indexWorkspace().catch((error) => log(`indexing failed: ${(error as Error).message}`));
+  });
+
+  connection.onDidChangeWatchedFiles(async ({ changes }) => {
+    let changed = false;
+    for (const change of changes) {
+      if (change.uri.endsWith("/.pola.json")) {
+        settingsCache.clear();
+        changed = true;
+        continue;
+      }
+      if (files.has(change.uri)) continue; // open documents are indexed from their text
+      const file = WorkspaceIndex.uriToPath(change.uri);
+      if (!file) continue;
+      changed = (change.type === 3 ? index.remove(change.uri) : await index.indexFile(file)) || changed;
+    }
+    if (changed) {
+      invalidateOthers("");
+      sendStatus();
+    }
+  });
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();

@@ -15,6 +15,7 @@ export class LspTestClient {
   readonly connection: MessageConnection;
   readonly process: ChildProcess;
   readonly stderr: string[] = [];
+  readonly logs: string[] = [];
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   private waiters: { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   settings: Record<string, unknown> = {};
@@ -37,7 +38,7 @@ export class LspTestClient {
       params.items.map(() => this.settings),
     );
     this.connection.onRequest("workspace/codeLens/refresh", () => null);
-    this.connection.onNotification("window/logMessage", () => undefined);
+    this.connection.onNotification("window/logMessage", (m: { message: string }) => void this.logs.push(m.message));
     this.connection.listen();
   }
 
@@ -64,7 +65,7 @@ export class LspTestClient {
     const current = this.diagnostics.get(uri);
     if (current && test(current)) return Promise.resolve(current.diagnostics);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; stderr: ${this.stderr.join("")}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; stderr: ${this.stderr.join("")}; log: ${this.logs.join(" / ")}`)), timeoutMs);
       this.waiters.push({
         uri,
         test,

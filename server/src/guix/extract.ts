@@ -1,9 +1,9 @@
 import type { FileModel } from "../model/file";
 import type { Range } from "../model/range";
 import type { Account, Authority, Mapping, PathClaim, RootOp, Service } from "../model/service";
-import { known, unknown, type Value } from "../model/value";
+import { known, possibleValues, unknown, type Value } from "../model/value";
 import type { SourceDocument } from "../parsing/document";
-import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ShadowDefinition } from "./model";
+import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ServiceTypeInfo, ShadowDefinition } from "./model";
 import { isStrictlyBelow, resolveAccount, resolveString, type ResolveContext } from "./resolve";
 import { Env, readTopLevel } from "./scope";
 import { type Atom, type Datum, head, isList, isSymbol, keywordArgs, type List, recordFields, toData, unquoted, walk } from "./sexp";
@@ -36,6 +36,9 @@ const PATH_OPS: Record<string, number> = {
 /** Procedures that are safe against symlink swaps. */
 const NOFOLLOW_OPS = new Set(["mkdir-p/perms"]);
 
+/** Procedures that act on the last path component itself, never on what a symlink there names. */
+const LAST_COMPONENT_NOFOLLOW = new Set(["delete-file", "rename-file", "symlink", "mkdir"]);
+
 const CONSTRUCTORS = new Set([
   "make-forkexec-constructor",
   "make-inetd-constructor",
@@ -52,7 +55,11 @@ const NO_HOME = new Set(["/var/empty", "/nonexistent", "/", "/var/run/nonexisten
 const ALL_NAMESPACES = ["cgroup", "mnt", "pid", "ipc", "uts", "user", "net"];
 
 /** Finds the services of a Guix (Guile) file and computes their authority. */
-export function extractGuix(document: SourceDocument): FileModel {
+/**
+ * Finds the services of a Guix (Guile) file and computes their authority. `external` are ownership
+ * claims learned from other files of the workspace (one service's directory chowned in another file).
+ */
+export function extractGuix(document: SourceDocument, external: readonly PathClaim[] = []): FileModel {
   const data = toData(document.tree.rootNode);
   const top = readTopLevel(data);
   const walked = walkFile(data, top);
@@ -82,20 +89,20 @@ export function extractGuix(document: SourceDocument): FileModel {
 
   // ---- path operations in gexps ----
   const ops: PathOp[] = [];
-  const excluded = excludedSpans(walked.calls);
+  const excluded = [...excludedSpans(walked.calls), ...droppedPrivilegeSpans(walked)];
   for (const site of walked.calls) {
     if (!site.inGexp) continue;
     if (excluded.some((s) => site.form.start >= s.start && site.form.end <= s.end)) continue;
-    const op = pathOp(site, ctx);
-    if (op) ops.push(op);
+    ops.push(...pathOps(site, ctx));
   }
   for (const op of ops) {
-    if (op.op === "chown" && op.account && op.account !== "root" && op.path.kind === "known") {
-      claims.push({ path: op.path.value, account: op.account, how: "chown", at: range(op.site.form) });
+    // a helper called with several paths claims each of them
+    if (op.op === "chown" && op.account && op.account !== "root") {
+      for (const path of possibleValues(op.path)) claims.push({ path, account: op.account, how: "chown", at: range(op.site.form) });
     }
-    if (op.op === "mkdir-p/perms" && op.path.kind === "known") {
+    if (op.op === "mkdir-p/perms") {
       const owner = resolveAccount(op.site.form.items[2], op.site.env, ctx);
-      if (owner && owner !== "root") claims.push({ path: op.path.value, account: owner, how: "mkdir-p/perms", at: range(op.site.form) });
+      if (owner && owner !== "root") for (const path of possibleValues(op.path)) claims.push({ path, account: owner, how: "mkdir-p/perms", at: range(op.site.form) });
     }
   }
 
@@ -113,6 +120,8 @@ export function extractGuix(document: SourceDocument): FileModel {
       if (m.writable && m.source.kind === "known") claims.push({ path: m.source.value, account: userName(info, ctx) ?? "root", how: "writable-mapping", at: m.at });
     }
   }
+
+  const allClaims = external.length ? [...claims, ...external] : claims;
 
   // ---- which service each op runs for ----
   const serviceTypes = readServiceTypes(walked, top, ctx);
@@ -138,10 +147,7 @@ export function extractGuix(document: SourceDocument): FileModel {
       op.service = region.service;
       op.phase = region.phase;
     }
-    if (op.path.kind === "known" && op.followsSymlinks) {
-      const path = op.path.value;
-      op.under = claims.find((c) => c.account !== "root" && isStrictlyBelow(path, c.path));
-    }
+    if (op.path.kind === "known" && op.followsSymlinks) op.under = claimAbove(op.path.value, op.op, allClaims);
   }
 
   const groups = mkdirChownGroups(ops, ctx);
@@ -171,7 +177,7 @@ export function extractGuix(document: SourceDocument): FileModel {
   services.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 
   const moduleForm = data.find((d): d is List => head(d) === "define-module");
-  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims, moduleForm };
+  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims: allClaims, moduleForm, serviceTypes };
   return { services, claims, details };
 }
 
@@ -192,7 +198,7 @@ function excludedSpans(calls: CallSite[]): { start: number; end: number }[] {
   return spans;
 }
 
-function pathOp(site: CallSite, ctx: ResolveContext): PathOp | undefined {
+function pathOps(site: CallSite, ctx: ResolveContext): PathOp[] {
   const name = site.name;
   if (name in PATH_OPS) {
     const pathArg = site.form.items[PATH_OPS[name]];
@@ -200,31 +206,62 @@ function pathOp(site: CallSite, ctx: ResolveContext): PathOp | undefined {
     if (name === "install-file" && path.kind === "known") path = known(`${path.value.replace(/\/$/, "")}/*`);
     const op: PathOp = { site, op: name, pathArg, path, followsSymlinks: !NOFOLLOW_OPS.has(name), phase: "gexp" };
     if (name === "chown") op.account = resolveAccount(site.form.items[2], site.env, ctx);
-    return op;
+    return [op];
   }
+  const result: PathOp[] = [];
   if (name === "invoke" || name === "system*") {
+    // every output file the program is told to write: `openssl req … -keyout K -out C`
     const items = site.form.items;
     for (let i = 2; i < items.length - 1; i++) {
       const item = items[i];
       if (item.t === "string" && OUTPUT_OPTIONS.has(item.value)) {
         const pathArg = items[i + 1];
-        return { site, op: `${name} … ${item.value}`, pathArg, path: resolveString(pathArg, site.env, ctx), followsSymlinks: true, phase: "gexp" };
+        result.push({ site, op: `${name} … ${item.value}`, pathArg, path: resolveString(pathArg, site.env, ctx), followsSymlinks: true, phase: "gexp" });
       }
     }
   }
-  return undefined;
+  return result;
 }
 
-/** The activation procedures of each service-type, and its name. */
-interface ServiceTypeInfo {
-  name: string;
-  form: List;
-  nameDatum: Datum;
-  defineName?: string;
-  activation: Datum[];
-  shepherd: Datum[];
-  accounts: Datum[];
+/**
+ * The claim an op's path lies below — the innermost one — when a symlink planted by its account can
+ * redirect the op. Ops that do not follow a symlink in the last component (unlink, rename, symlink,
+ * mkdir) are redirected only through a directory between the claim and the last component.
+ */
+function claimAbove(path: string, op: string, claims: PathClaim[]): PathClaim | undefined {
+  let best: PathClaim | undefined;
+  for (const c of claims) {
+    if (c.account === "root" || !isStrictlyBelow(path, c.path)) continue;
+    if (LAST_COMPONENT_NOFOLLOW.has(op) && !isStrictlyBelow(path.slice(0, path.lastIndexOf("/")), c.path)) continue;
+    if (!best || c.path.length > best.path.length) best = c;
+  }
+  return best;
 }
+
+/**
+ * Code that runs after the process gave up root: `(setuid …)` (or `seteuid`) and the rest of its
+ * body, up to a `(seteuid 0)` that takes root back. Path ops there act as the account.
+ */
+function droppedPrivilegeSpans(walked: ReturnType<typeof walkFile>): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  for (const name of ["setuid", "seteuid"]) {
+    for (const site of walked.callsByName.get(name) ?? []) {
+      if (!site.parent) continue;
+      const arg = site.form.items[1];
+      if (arg?.t === "number" && arg.value === "0") continue;
+      let end = site.parent.end;
+      for (const later of site.parent.items.slice(site.index + 1)) {
+        if ((head(later) === "seteuid" || head(later) === "setuid") && isList(later) && later.items[1]?.t === "number" && later.items[1].value === "0") {
+          end = later.start;
+          break;
+        }
+      }
+      spans.push({ start: site.form.end, end });
+    }
+  }
+  return spans;
+}
+
 
 function readServiceTypes(walked: ReturnType<typeof walkFile>, top: ReturnType<typeof readTopLevel>, ctx: ResolveContext): ServiceTypeInfo[] {
   const result: ServiceTypeInfo[] = [];
@@ -233,7 +270,7 @@ function readServiceTypes(walked: ReturnType<typeof walkFile>, top: ReturnType<t
     const nameField = fields.get("name");
     const quoted = unquoted(nameField?.items[1]);
     const name = isSymbol(quoted) ? quoted.value : site.topDefine?.replace(/-service-type$/, "") ?? "service";
-    const info: ServiceTypeInfo = { name, form: site.form, nameDatum: nameField ?? site.form.items[0], defineName: site.topDefine, activation: [], shepherd: [], accounts: [] };
+    const info: ServiceTypeInfo = { name, form: site.form, nameDatum: nameField ?? site.form.items[0], defineName: site.topDefine, activation: [], shepherd: [], accounts: [], accountNames: [] };
     const extensions = fields.get("extensions");
     walk(extensions ? [extensions] : [], (d) => {
       if (head(d) !== "service-extension" || !isList(d)) return true;
@@ -243,12 +280,21 @@ function readServiceTypes(walked: ReturnType<typeof walkFile>, top: ReturnType<t
       const procs = procedureSpans(proc, top);
       if (target.value === "activation-service-type") info.activation.push(...procs);
       else if (target.value === "shepherd-root-service-type") info.shepherd.push(...procs);
-      else if (target.value === "account-service-type") info.accounts.push(...procs);
+      else if (target.value === "account-service-type") {
+        info.accounts.push(...procs);
+        info.accountExtension = d;
+      }
       return false;
     });
+    // the accounts it declares: user-account records in its account extension's code
+    const spans = info.accounts.flatMap((span) => reachable(span, walked, top));
+    for (const account of walked.callsByName.get("user-account") ?? []) {
+      if (!spans.some((sp) => account.form.start >= sp.start && account.form.end <= sp.end)) continue;
+      const name = fieldString(recordFields(account.form).get("name"), account.env, ctx);
+      if (name && !info.accountNames.includes(name)) info.accountNames.push(name);
+    }
     result.push(info);
   }
-  void ctx;
   return result;
 }
 
@@ -506,15 +552,9 @@ function serviceTypeService(st: ServiceTypeInfo, services: Service[], ops: PathO
   const children = services.filter((s) => s.kind === "shepherd-service" && (s.parent === st.name || st.shepherd.some((span) => offsetsWithin(s, span))));
   for (const c of children) c.parent = st.name;
   const own = ops.filter((o) => o.service === st.name);
-  const users = children.map((c) => c.authority.user);
-  let user: Value<string | null> = known(null);
-  if (children.length === 1) user = users[0];
-  else if (children.length > 1) {
-    const values = users.map((u) => (u.kind === "known" ? u.value : undefined));
-    user = values.every((v) => v !== undefined && v === values[0]) ? known(values[0]!) : { kind: "conditional", cases: children.map((c) => ({ when: `in ${c.name}`, value: c.authority.user.kind === "known" ? c.authority.user.value : "?" })) };
-  } else user = unknown("no shepherd service of its own");
-  const group = children.length === 1 ? children[0].authority.group : known(null);
-  const ownAccounts = accounts.filter((a) => st.accounts.some((span) => a.at && span && within(a.at, range(span))));
+  const user = combined(children, (c) => c.authority.user);
+  const group = combined(children, (c) => c.authority.group);
+  const ownAccounts = accounts.filter((a) => (a.kind === "user" && st.accountNames.includes(a.name)) || st.accounts.some((span) => a.at && span && within(a.at, range(span))));
   const accountNames = new Set(ownAccounts.map((a) => a.name));
   const authority = baseAuthority(user, group, own, claims.filter((c) => accountNames.has(c.account)), ownAccounts, range);
   if (children.length === 1) authority.confinement = children[0].authority.confinement;
@@ -525,6 +565,17 @@ function serviceTypeService(st: ServiceTypeInfo, services: Service[], ops: PathO
   } else authority.confinement.confined = unknown("no daemon of its own");
   if (children.length === 1) authority.logFile = children[0].authority.logFile;
   return { name: st.name, kind: "service-type", language: "guix", range: range(st.form), nameRange: range(st.nameDatum), authority };
+}
+
+/** The user (or group) of a service-type from its shepherd services: one value, or one per service. */
+function combined(children: Service[], get: (s: Service) => Value<string | null>): Value<string | null> {
+  if (children.length === 0) return unknown("no shepherd service of its own");
+  if (children.length === 1) return get(children[0]);
+  const values = children.map((c) => get(c));
+  const first = values[0];
+  if (first.kind === "known" && values.every((v) => v.kind === "known" && v.value === first.value)) return known(first.value);
+  if (values.some((v) => v.kind !== "known")) return unknown(`differs between ${children.map((c) => c.name).join(", ")}`);
+  return { kind: "conditional", cases: children.map((c, i) => ({ when: `in ${c.name}`, value: (values[i] as { value: string | null }).value })) };
 }
 
 function offsetsWithin(_s: Service, _span: Datum): boolean {

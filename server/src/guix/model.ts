@@ -63,6 +63,25 @@ export interface ShadowDefinition {
   env: Env;
 }
 
+/** A `(service-type …)` record: its name and the code of the extensions that matter for authority. */
+export interface ServiceTypeInfo {
+  name: string;
+  form: List;
+  nameDatum: Datum;
+  /** The top-level define the record sits in. */
+  defineName?: string;
+  /** Procedures (or forms) extending activation-service-type. */
+  activation: Datum[];
+  /** Procedures extending shepherd-root-service-type. */
+  shepherd: Datum[];
+  /** Procedures extending account-service-type. */
+  accounts: Datum[];
+  /** The `(service-extension account-service-type …)` form, when there is one. */
+  accountExtension?: List;
+  /** Names of the user accounts its account extension declares (when they can be read). */
+  accountNames: string[];
+}
+
 export interface GuixDetails {
   data: Datum[];
   top: TopLevel;
@@ -76,4 +95,5 @@ export interface GuixDetails {
   claims: PathClaim[];
   /** define-module form, for adding imports. */
   moduleForm?: List;
+  serviceTypes: ServiceTypeInfo[];
 }

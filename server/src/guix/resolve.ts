@@ -1,5 +1,5 @@
 import { conditional, known, unknown, type Value } from "../model/value";
-import type { Binding, Env, TopLevel } from "./scope";
+import type { Binding, Env, Procedure, TopLevel } from "./scope";
 import { type Datum, head, isList, isSymbol, type List } from "./sexp";
 import type { WalkResult } from "./walk";
 
@@ -113,7 +113,17 @@ function resolveCall(d: List, env: Env, ctx: ResolveContext, steps: number): Val
     case "serialize-configuration":
       return known(STORE);
     case "symbol->string":
+    case "string->symbol":
       return resolveString(args[0], env, ctx, steps);
+    case "symbol-append":
+      return concat(args.map((a) => resolveString(a, env, ctx, steps)));
+    case "let":
+    case "let*":
+    case "letrec":
+    case "letrec*":
+      return resolveLet(d, h, env, ctx, steps);
+    case "match-record":
+      return resolveMatchRecord(d, env, ctx, steps);
     case "string-join":
     case "format":
     case "passwd:dir":
@@ -126,7 +136,63 @@ function resolveCall(d: List, env: Env, ctx: ResolveContext, steps: number): Val
     const v = resolveString(field.defaultValue, ctx.top.env, ctx, steps);
     return v.kind === "known" ? known(v.value) : v;
   }
+  const proc = ctx.top.procedures.get(h);
+  if (proc && env.lookup(h) === ctx.top.env.lookup(h)) return resolveInline(d, proc, env, ctx, steps);
   return unknown(`depends on ${source(ctx, d)}`);
+}
+
+/**
+ * A call of a top-level procedure of the file, evaluated by substitution: its parameters are bound
+ * to the call's arguments (in the caller's environment) and its last body form is resolved.
+ * `(define (foo-log-file config) (in-vicinity (foo-configuration-log-directory config) "foo.log"))`.
+ */
+function resolveInline(call: List, proc: Procedure, env: Env, ctx: ResolveContext, steps: number): Value<string> {
+  const body = proc.body[proc.body.length - 1];
+  if (!body || proc.body.some((x) => head(x)?.startsWith("define"))) return unknown(`depends on ${source(ctx, call)}`);
+  const inner = ctx.top.env.child();
+  const args = call.items.slice(1);
+  const positional = args.filter((x, i) => x.t !== "keyword" && !(i > 0 && args[i - 1].t === "keyword"));
+  proc.params.forEach((p, i) => {
+    const arg = positional[i];
+    inner.set(p, arg ? { kind: "value", datum: arg, env } : { kind: "opaque", why: `${p} is not given to ${proc.name}` });
+  });
+  for (const [k, { fallback }] of proc.keywords) {
+    const i = args.findIndex((x) => x.t === "keyword" && x.value === k);
+    const arg = i >= 0 ? args[i + 1] : undefined;
+    inner.set(k, arg ? { kind: "value", datum: arg, env } : fallback ? { kind: "value", datum: fallback, env: inner } : { kind: "opaque", why: `${k} is not given to ${proc.name}` });
+  }
+  return resolveString(body, inner, ctx, steps + 1);
+}
+
+/** `(let ((a x) …) … body)`: the last body form with the bindings visible. */
+function resolveLet(d: List, h: string, env: Env, ctx: ResolveContext, steps: number): Value<string> {
+  if (isSymbol(d.items[1])) return unknown(`${source(ctx, d)} is a loop`);
+  const bindings = d.items[1];
+  const inner = env.child();
+  if (isList(bindings)) {
+    for (const b of bindings.items) {
+      if (isList(b) && isSymbol(b.items[0])) inner.set(b.items[0].value, { kind: "value", datum: b.items[1], env: h === "let" ? env : inner });
+    }
+  }
+  return resolveString(d.items[d.items.length - 1], inner, ctx, steps + 1);
+}
+
+/** `(match-record config <type> (field (field var) …) body…)`: fields are their record defaults. */
+function resolveMatchRecord(d: List, env: Env, ctx: ResolveContext, steps: number): Value<string> {
+  const record = isSymbol(d.items[2]) ? d.items[2].value : undefined;
+  const fields = record ? ctx.top.records.get(record) : undefined;
+  const inner = env.child();
+  const names = d.items[3];
+  if (isList(names)) {
+    for (const n of names.items) {
+      const field = isSymbol(n) ? n.value : isList(n) && isSymbol(n.items[0]) ? n.items[0].value : undefined;
+      const variable = isSymbol(n) ? n.value : isList(n) && isSymbol(n.items[1]) ? n.items[1].value : field;
+      if (!field || !variable) continue;
+      const f = fields?.get(field);
+      inner.set(variable, f ? { kind: "value", datum: f.defaultValue, env: ctx.top.env } : { kind: "opaque", why: `field ${field} of ${record ?? "a record"}` });
+    }
+  }
+  return resolveString(d.items[d.items.length - 1], inner, ctx, steps + 1);
 }
 
 /**

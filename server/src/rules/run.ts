@@ -20,8 +20,8 @@ export interface FileAnalysis {
 }
 
 /** Extraction only: the file's services and claims, no rules. Used by the workspace index. */
-export function extractModel(document: SourceDocument): FileModel {
-  return document.language === "guix" ? extractGuix(document) : extractNix(document);
+export function extractModel(document: SourceDocument, workspace: WorkspaceFacts = { claims: [] }): FileModel {
+  return document.language === "guix" ? extractGuix(document, workspace.claims) : extractNix(document);
 }
 
 /**
@@ -52,7 +52,7 @@ export function analyzeFile(
   }
   let model: FileModel = { services: [], claims: [] };
   try {
-    model = extractModel(document);
+    model = extractModel(document, workspace);
     const ctx = { document, file: model, workspace, settings };
     for (const rule of RULES) {
       if (rule.language !== document.language) continue;

@@ -60,7 +60,7 @@ export function readConfig(file: string): PolaConfig {
 }
 
 /** Settings from a config file, with editor settings (when given) on top. */
-export function mergeSettings(config: PolaConfig | undefined, editor?: Partial<Settings>): Settings {
+export function mergeSettings(config: PolaConfig | undefined, editor?: { severities?: Settings["severities"]; exposureThreshold?: number; codeLens?: boolean }): Settings {
   return {
     severities: { ...(config?.rules ?? {}), ...(editor?.severities ?? {}) },
     exposureThreshold: editor?.exposureThreshold ?? config?.exposureThreshold ?? DEFAULT_SETTINGS.exposureThreshold,

@@ -1,10 +1,11 @@
 import type { ConstructorInfo, GuixDetails } from "../../guix/model";
-import { resolveString, STORE } from "../../guix/resolve";
-import { type Datum, head, isList, type List, recordFields, unquoted, walk } from "../../guix/sexp";
+import { isStrictlyBelow, resolveString, STORE } from "../../guix/resolve";
+import { type Datum, head, isList, isSymbol, type List, recordFields, walk } from "../../guix/sexp";
+import type { Fix } from "../../model/finding";
 import type { Service } from "../../model/service";
 import type { TextEdit } from "../../model/range";
 import type { RuleContext } from "../rule";
-import { columnOf, ensureModule, eol, insert, schemeString, textOf } from "./util";
+import { columnOf, ensureModule, eol, fix, insert, replace, schemeString, textOf } from "./util";
 
 /** Shepherd services that start a daemon, with their model service. */
 export function daemons(ctx: RuleContext, d: GuixDetails): { info: ConstructorInfo; service: Service }[] {
@@ -19,8 +20,11 @@ export function daemons(ctx: RuleContext, d: GuixDetails): { info: ConstructorIn
 
 /** Inserts keyword arguments into the constructor call (or `command` form), in its layout. */
 export function addKeywords(ctx: RuleContext, info: ConstructorInfo, text: string): TextEdit | undefined {
-  const owner = info.keywordOwner;
-  if (!owner) return undefined;
+  return info.keywordOwner ? addKeywordsTo(ctx, info.keywordOwner, text) : undefined;
+}
+
+/** Inserts keyword arguments at the end of a call, on a line of their own when its keywords are. */
+export function addKeywordsTo(ctx: RuleContext, owner: List, text: string): TextEdit | undefined {
   const keywords = owner.items.filter((x) => x.t === "keyword");
   const last = owner.items[owner.items.length - 1];
   if (!last) return undefined;
@@ -40,46 +44,146 @@ export function addKeywords(ctx: RuleContext, info: ConstructorInfo, text: strin
   return insert(ctx, last.end, ` ${text}`);
 }
 
-/** The account a service should run as: one declared for it in the file, or one named after it. */
+/** The user a daemon's constructor or wrapper names, when known. */
+function daemonUser(d: GuixDetails, c: ConstructorInfo): string | undefined {
+  const u = c.keywords.get("user") ?? c.wrapper?.keywords.get("user");
+  if (!u?.value) return undefined;
+  const v = resolveString(u.value, c.env, d.ctx);
+  return v.kind === "known" ? v.value : undefined;
+}
+
+/**
+ * The account a service should run as. In order: an account named after the service (or its
+ * service-type); the one account its own service-type declares that no other daemon runs as; the
+ * file's only account when the service has no service-type here. Otherwise a new account named after
+ * the service (declared: false). Never an account another service-type declares, and never nobody.
+ */
 export function accountFor(d: GuixDetails, service: Service): { name: string; group: string; declared: boolean } {
-  const users = d.accounts.filter((a) => a.kind === "user");
-  const named = users.find((a) => a.name === service.name) ?? users.find((a) => service.parent && a.name === service.parent);
-  // the file's only account, unless another daemon already runs as it
-  const usedByOthers = (name: string) =>
-    d.constructors.some((c) => {
-      if (c.service === service.name) return false;
-      const u = c.keywords.get("user") ?? c.wrapper?.keywords.get("user");
-      return u?.value !== undefined && resolveString(u.value, c.env, d.ctx).kind === "known" && (resolveString(u.value, c.env, d.ctx) as { value: string }).value === name;
-    });
-  const only = users.length === 1 && !usedByOthers(users[0].name) ? users[0] : undefined;
-  const pick = named ?? only;
+  const users = d.accounts.filter((a) => a.kind === "user" && a.name !== "nobody" && a.name !== "root");
+  const usedByOthers = (name: string) => d.constructors.some((c) => c.service !== service.name && c.call && daemonUser(d, c) === name);
+  const st = d.serviceTypes.find((s) => s.name === service.parent);
+  const named = users.find((a) => a.name === service.name) ?? users.find((a) => service.parent !== undefined && a.name === service.parent && !usedByOthers(a.name));
+  let pick = named;
+  if (!pick && st) {
+    const free = users.filter((a) => st.accountNames.includes(a.name) && !usedByOthers(a.name));
+    const distinct = [...new Set(free.map((a) => a.name))];
+    if (distinct.length === 1) pick = free[0];
+  }
+  if (!pick && !st) {
+    const free = users.filter((a) => !usedByOthers(a.name) && !d.serviceTypes.some((s) => s.accountNames.includes(a.name)));
+    if (free.length === 1) pick = free[0];
+  }
   if (pick) return { name: pick.name, group: pick.group ?? pick.name, declared: true };
   const name = service.name.replace(/[^a-z0-9_-]/gi, "-").toLowerCase();
   return { name, group: name, declared: false };
 }
 
-/** Adds user-group/user-account records via an account-service-type extension of the parent service-type. */
+/** user-group and user-account records for a new system account, one per line at `pad`. */
+function accountRecords(ctx: RuleContext, name: string, pad: string): string[] {
+  const nl = eol(ctx);
+  return [
+    `(user-group (name ${schemeString(name)}) (system? #t))`,
+    [
+      `(user-account`,
+      ` (name ${schemeString(name)})`,
+      ` (group ${schemeString(name)})`,
+      ` (system? #t)`,
+      ` (comment ${schemeString(`${name} daemon`)})`,
+      ` (home-directory "/var/empty")`,
+      ` (create-home-directory? #f)`,
+      ` (shell (file-append shadow "/sbin/nologin")))`,
+    ].join(`${nl}${pad}`),
+  ];
+}
+
+/** The `(list …)` of account records an account-extension procedure returns, when it returns one. */
+function accountList(d: GuixDetails, proc: Datum | undefined, steps = 0): List | undefined {
+  if (!proc || steps > 8) return undefined;
+  if (isSymbol(proc)) {
+    const procedure = d.top.procedures.get(proc.value);
+    if (procedure) return tailList(procedure.body[procedure.body.length - 1], steps + 1);
+    const def = d.top.defines.get(proc.value);
+    return def ? tailList(def.items[2], steps + 1) : undefined;
+  }
+  if (head(proc) === "const" && isList(proc)) {
+    const v = proc.items[1];
+    return isSymbol(v) ? accountList(d, v, steps + 1) : tailList(v, steps + 1);
+  }
+  return undefined;
+}
+
+/** The list form an expression returns, through let, let* and match-record bodies. */
+function tailList(d: Datum | undefined, steps: number): List | undefined {
+  if (!isList(d) || steps > 8) return undefined;
+  const h = head(d);
+  if (h === "list") return d.items.some((x) => head(x) === "user-account" || head(x) === "user-group") ? d : undefined;
+  if (h === "let" || h === "let*" || h === "match-record" || h === "begin") return tailList(d.items[d.items.length - 1], steps + 1);
+  return undefined;
+}
+
+/**
+ * Declares a new system account for the service's service-type: appended to the list of records its
+ * account-service-type extension returns, or — when that extension computes its list some other way —
+ * consed onto what the extension returns; or in a new account-service-type extension.
+ */
 export function addAccountExtension(ctx: RuleContext, d: GuixDetails, service: Service, name: string): TextEdit[] | undefined {
-  const st = d.walk.callsByName.get("service-type")?.find((s) => {
-    const q = unquoted(recordFields(s.form).get("name")?.items[1]);
-    return q?.t === "symbol" && q.value === service.parent;
-  });
+  const st = d.serviceTypes.find((s) => s.name === service.parent);
   if (!st) return undefined;
+  const nl = eol(ctx);
+  const modules = [...ensureModule(ctx, "gnu system shadow"), ...ensureModule(ctx, "gnu packages admin")];
+  if (st.accountNames.includes(name)) return [];
+  const ext = st.accountExtension;
+  if (ext) {
+    const proc = ext.items[2];
+    if (!proc) return undefined;
+    const list = accountList(d, proc);
+    if (list && list.items.length > 1) {
+      const lastItem = list.items[list.items.length - 1];
+      const pad = " ".repeat(columnOf(ctx, list.items[1].start));
+      const records = accountRecords(ctx, name, pad);
+      return [insert(ctx, lastItem.end, records.map((r) => `${nl}${pad}${r}`).join("")), ...modules];
+    }
+    // (service-extension account-service-type P) → (lambda (config) (cons* group account (P config)))
+    const column = columnOf(ctx, proc.start);
+    const pad = " ".repeat(column + 2);
+    const inner = " ".repeat(column + 9);
+    const records = accountRecords(ctx, name, inner);
+    const text = `(lambda (config)${nl}${pad}(cons* ${records.join(`${nl}${inner}`)}${nl}${inner}(${textOf(ctx, proc)} config)))`;
+    return [replace(ctx, proc.start, proc.end, text), ...modules];
+  }
   const extensions = recordFields(st.form).get("extensions");
   const list = extensions?.items[1];
-  if (!isList(list) || head(list) !== "list") return undefined;
-  const hasAccounts = /account-service-type/.test(textOf(ctx, list));
-  if (hasAccounts) return undefined;
+  if (!isList(list) || head(list) !== "list" || list.items.length < 2) return undefined;
   const lastItem = list.items[list.items.length - 1];
-  const column = list.items.length > 1 ? columnOf(ctx, list.items[1].start) : columnOf(ctx, list.start) + 6;
-  const pad = " ".repeat(column);
-  const nl = eol(ctx);
-  const shell = `(shell (file-append shadow "/sbin/nologin"))`;
-  const text =
-    `${nl}${pad}(service-extension account-service-type${nl}${pad}                   (const (list (user-group (name ${schemeString(name)}) (system? #t))` +
-    `${nl}${pad}                                (user-account${nl}${pad}                                 (name ${schemeString(name)})${nl}${pad}                                 (group ${schemeString(name)})` +
-    `${nl}${pad}                                 (system? #t)${nl}${pad}                                 (home-directory "/var/empty")${nl}${pad}                                 ${shell}))))`;
-  return [insert(ctx, lastItem.end, text), ...ensureModule(ctx, "gnu system shadow"), ...ensureModule(ctx, "gnu packages admin")];
+  const pad = " ".repeat(columnOf(ctx, list.items[1].start));
+  const inner = `${pad}                                `;
+  const records = accountRecords(ctx, name, inner);
+  const text = `${nl}${pad}(service-extension account-service-type${nl}${pad}                   (const (list ${records.join(`${nl}${inner}`)})))`;
+  return [insert(ctx, lastItem.end, text), ...modules];
+}
+
+/** Whether the wrapper keeps the host's user namespace out: then #:user belongs on the wrapper. */
+export function wrapperDropsUserNamespace(service: Service, info: ConstructorInfo): boolean {
+  const ns = service.authority.confinement.namespaces;
+  return Boolean(info.wrapper) && ns.kind === "known" && !ns.value.includes("user");
+}
+
+/**
+ * Runs the daemon as an account of its own: #:user/#:group on the constructor (or on the wrapper,
+ * when the wrapper drops the user namespace: it needs root to set up the container and switches
+ * inside it), plus the account's records when the file does not declare it yet.
+ */
+export function runAsAccountFix(ctx: RuleContext, d: GuixDetails, info: ConstructorInfo, service: Service): Fix | undefined {
+  const account = accountFor(d, service);
+  const keywords = `#:user ${schemeString(account.name)} #:group ${schemeString(account.group)}`;
+  const onWrapper = wrapperDropsUserNamespace(service, info) && info.wrapper;
+  const kw = onWrapper ? addKeywordsTo(ctx, info.wrapper!.call, keywords) : addKeywords(ctx, info, keywords);
+  if (!kw) return undefined;
+  const where = onWrapper ? "on least-authority-wrapper" : "#:user/#:group";
+  if (account.declared) return fix(`Run as the ${account.name} account (${where})`, [kw], true);
+  const accounts = addAccountExtension(ctx, d, service, account.name);
+  if (!accounts) return undefined;
+  return fix(`Run as a new ${account.name} system account (${where}, user-account and user-group)`, [kw, ...accounts], true);
 }
 
 /** Read-only and writable mappings for a wrapper, from what the service writes and the files it is given. */
@@ -88,10 +192,12 @@ export function wrapperMappings(ctx: RuleContext, d: GuixDetails, info: Construc
   const seen = new Set<string>();
   const account = accountFor(d, service).name;
   const user = service.authority.user.kind === "known" ? service.authority.user.value : undefined;
-  for (const claim of d.claims.filter((c) => c.account === account || (user && c.account === user))) {
-    if (seen.has(claim.path)) continue;
-    seen.add(claim.path);
-    mappings.push(`(file-system-mapping (source ${schemeString(claim.path)}) (target source) (writable? #t))`);
+  const owned = d.claims.filter((c) => c.account === account || (user && c.account === user)).map((c) => c.path);
+  // one mapping per directory; what lies below a mapped directory comes with it
+  for (const path of owned) {
+    if (seen.has(path) || owned.some((other) => isStrictlyBelow(path, other))) continue;
+    seen.add(path);
+    mappings.push(`(file-system-mapping (source ${schemeString(path)}) (target source) (writable? #t))`);
   }
   const args = info.commandList ? info.commandList.items.slice(head(info.commandList) === "list" ? 2 : 1) : [];
   for (const arg of args) {

@@ -1,6 +1,7 @@
 import type { MkdirChownGroup } from "../../guix/model";
 import type { Fix } from "../../model/finding";
 import type { Rule, RuleContext } from "../rule";
+import { activationModuleInStart, startOwner } from "./imports";
 import { details, fix, rangeOf, replace, textOf } from "./util";
 
 /** The mode mkdir-p gives when none is set afterwards (0777 less the usual umask 022). */
@@ -22,7 +23,16 @@ export function mkdirPermsFix(ctx: RuleContext, g: MkdirChownGroup): Fix | undef
   const mode = g.mode ?? DEFAULT_MODE;
   const replacement = `(mkdir-p/perms ${textOf(ctx, g.mkdir.pathArg)} ${g.owner} ${mode})`;
   const note = g.mode ? "" : ` (mode ${DEFAULT_MODE}, what mkdir-p gave; tighten it if the directory is private)`;
-  return fix(`Use mkdir-p/perms, which never follows symlinks${note}`, [replace(ctx, first.start, last.end, replacement)], true);
+  const edits = [replace(ctx, first.start, last.end, replacement)];
+  // in start code the procedure is not in scope by itself: import it into the gexp and the service
+  if (g.mkdir.phase === "start") {
+    const d = details(ctx);
+    const info = d ? startOwner(d, g.mkdir) : undefined;
+    const imports = info ? activationModuleInStart(ctx, info) : undefined;
+    if (!imports) return undefined;
+    edits.push(...imports);
+  }
+  return fix(`Use mkdir-p/perms, which never follows symlinks${note}`, edits, true);
 }
 
 export const mkdirChown: Rule = {

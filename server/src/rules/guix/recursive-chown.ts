@@ -1,6 +1,7 @@
 import { isStrictlyBelow, resolveAccount, resolveString } from "../../guix/resolve";
 import { type Datum, head, isList, type List, walk } from "../../guix/sexp";
 import type { Rule, RawFinding } from "../rule";
+import { intermediateRedirectable } from "./root-op-in-service-dir";
 import { details, fix, rangeOf, replace, schemeString, textOf, ensureModule } from "./util";
 
 const ITERATORS = new Set(["for-each", "map", "par-for-each", "n-par-for-each"]);
@@ -38,7 +39,9 @@ export const recursiveChown: Rule = {
       const changerSite = d.walk.calls.find((c) => c.form === changer);
       const account = verb === "chown" && changerSite ? resolveAccount(changer.items[2], changerSite.env, d.ctx) : undefined;
       const group = account && account !== "root" ? (d.accounts.find((a) => a.kind === "user" && a.name === account)?.group ?? account) : undefined;
-      if (verb === "chown" && account && account !== "root" && group) {
+      // chown -R -P never follows a symlink it meets, the starting point included; but the directories
+      // leading to the starting point are resolved normally, so none of them may be the account's
+      if (verb === "chown" && account && account !== "root" && group && !intermediateRedirectable(root.value, d.claims)) {
         // coreutils walks the tree with openat and never follows symlinks it meets (-P)
         const replacement = `(invoke #$(file-append coreutils "/bin/chown") "--recursive" "--no-dereference" "-P" ${schemeString(`${account}:${group}`)} ${textOf(ctx, walker.items[1])})`;
         fixes.push(fix("Use chown --recursive --no-dereference -P, which never follows symlinks", [replace(ctx, site.form.start, site.form.end, replacement), ...ensureModule(ctx, "gnu packages base")], true));

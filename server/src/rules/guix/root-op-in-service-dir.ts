@@ -1,8 +1,10 @@
 import type { PathOp } from "../../guix/model";
+import { isStrictlyBelow } from "../../guix/resolve";
+import type { PathClaim } from "../../model/service";
 import type { Fix } from "../../model/finding";
 import type { Rule, RawFinding, RuleContext } from "../rule";
 import { mkdirPermsFix } from "./mkdir-chown";
-import { deleteForm, details, eol, fix, lineIndent, rangeOf, replace, schemeString, textOf } from "./util";
+import { deleteForm, details, eol, fix, lineIndent, rangeOf, reindent, replace, schemeString, textOf } from "./util";
 
 /** What an attacker gains when root's operation follows their symlink. */
 function gain(op: PathOp): string {
@@ -41,23 +43,31 @@ const AS_USER_OPS = new Set(["copy-file", "install-file", "call-with-output-file
 function asUserFix(ctx: RuleContext, op: PathOp, ops: PathOp[]): Fix | undefined {
   const account = op.under!.account;
   if (account === "root" || account.startsWith("unknown")) return undefined;
+  // forking inside Shepherd (PID 1) to drop privileges is not something to suggest
+  if (op.phase === "start") return undefined;
   const form = op.site.form;
   const indent = " ".repeat(ctx.document.lineIndex.positionAt(form.start).character);
   const nl = eol(ctx);
-  const body = textOf(ctx, form).replace(/\r?\n/g, nl + "      ");
+  // the form moves 10 columns to the right, into the child's body
+  const original = textOf(ctx, form);
+  const body = reindent(original, 10, nl);
+  // names that do not capture a variable the moved form uses
+  const uses = (name: string) => new RegExp(`(^|[\\s()'])${name.replace(/[-?]/g, "\\$&")}($|[\\s()])`).test(original);
+  const pw = ["pw", "account-pw", "pola-pw"].find((n) => !uses(n))!;
+  const pid = ["pid", "child", "pola-child"].find((n) => !uses(n))!;
   const lines = [
-    `(let ((pw (getpwnam ${schemeString(account)}))  ; ${op.op} as ${account}, so a planted symlink gains nothing`,
-    `      (pid (primitive-fork)))`,
-    `  (if (zero? pid)`,
+    `(let ((${pw} (getpwnam ${schemeString(account)}))  ; ${op.op} as ${account}, so a planted symlink gains nothing`,
+    `      (${pid} (primitive-fork)))`,
+    `  (if (zero? ${pid})`,
     `      (catch #t`,
     `        (lambda ()`,
     `          (setgroups #())`,
-    `          (setgid (passwd:gid pw))`,
-    `          (setuid (passwd:uid pw))`,
+    `          (setgid (passwd:gid ${pw}))`,
+    `          (setuid (passwd:uid ${pw}))`,
     `          ${body}`,
     `          (primitive-_exit 0))`,
     `        (lambda _ (primitive-_exit 1)))`,
-    `      (unless (zero? (status:exit-val (cdr (waitpid pid))))`,
+    `      (unless (zero? (status:exit-val (cdr (waitpid ${pid}))))`,
     `        (error ${schemeString(`${op.op} as ${account} failed`)}))))`,
   ];
   const edits = [replace(ctx, form.start, form.end, lines.join(nl + indent))];
@@ -69,19 +79,49 @@ function asUserFix(ctx: RuleContext, op: PathOp, ops: PathOp[]): Fix | undefined
   return fix(`Do the ${op.op} as ${account} (fork, setuid), not as root${follower ? ", and drop the chown" : ""}`, edits, true);
 }
 
-/** chown/chmod on a port opened with O_NOFOLLOW: a symlink makes open fail instead of redirecting. */
-function noFollowFix(ctx: RuleContext, op: PathOp): Fix | undefined {
+/**
+ * chown/chmod on a port instead of by path. When only the last component lies in the account's
+ * directory, opening it with O_NOFOLLOW is enough (a symlink makes the open fail). When a directory
+ * on the way is the account's too, the path is opened one component at a time from `/`, each with
+ * O_NOFOLLOW, as mkdir-p/perms does.
+ */
+function noFollowFix(ctx: RuleContext, op: PathOp, ops: PathOp[], claims: PathClaim[]): Fix | undefined {
   const form = op.site.form;
-  if (!op.pathArg || form.items.length < 3) return undefined;
+  if (!op.pathArg || form.items.length < 3 || op.path.kind !== "known") return undefined;
   const indent = " ".repeat(ctx.document.lineIndex.positionAt(form.start).character);
   const nl = eol(ctx);
-  const args = form.items.slice(2).map((x) => textOf(ctx, x)).join(" ");
+  const path = textOf(ctx, op.pathArg);
+  // a chmod right after a chown of the same path (or the reverse) shares the port
+  const next = ops.find(
+    (o) =>
+      (o.op === "chown" || o.op === "chmod") && o !== op && o.site.parent === op.site.parent && o.site.index === op.site.index + 1 && o.pathArg && textOf(ctx, o.pathArg) === path && o.site.form.items.length >= 3 &&
+      /^\s*$/.test(ctx.document.text.slice(form.end, o.site.form.start)),
+  );
+  const calls = [op, ...(next ? [next] : [])].map((o) => `  (${o.op} port ${o.site.form.items.slice(2).map((x) => textOf(ctx, x)).join(" ")})`);
+  const end = next ? next.site.form.end : form.end;
+  const verbs = next ? `${op.op} and ${next.op}` : op.op;
+  if (!intermediateRedirectable(op.path.value, claims)) {
+    const lines = [`(let ((port (open ${path} (logior O_RDONLY O_NOFOLLOW O_NONBLOCK O_CLOEXEC))))  ; fails on a symlink`, ...calls, `  (close-port port))`];
+    return fix(`${verbs} through an O_NOFOLLOW port instead of by path`, [replace(ctx, form.start, end, lines.join(nl + indent))], true);
+  }
   const lines = [
-    `(let ((port (open ${textOf(ctx, op.pathArg)} (logior O_RDONLY O_NOFOLLOW O_NONBLOCK O_CLOEXEC))))  ; fails on a symlink`,
-    `  (${op.op} port ${args})`,
+    `(let ((port (let walk ((dir (open "/" (logior O_RDONLY O_DIRECTORY O_CLOEXEC)))  ; one component at a time, never following a symlink`,
+    `                       (names (string-tokenize ${path} (char-set-complement (char-set #\\/)))))`,
+    `              (let ((next (openat dir (car names)`,
+    `                                  (logior O_RDONLY O_NOFOLLOW O_CLOEXEC`,
+    `                                          (if (null? (cdr names)) O_NONBLOCK O_DIRECTORY)))))`,
+    `                (close-port dir)`,
+    `                (if (null? (cdr names)) next (walk next (cdr names)))))))`,
+    ...calls,
     `  (close-port port))`,
   ];
-  return fix(`${op.op} through an O_NOFOLLOW port instead of by path`, [replace(ctx, form.start, form.end, lines.join(nl + indent))], true);
+  return fix(`${verbs} through a port opened component by component with O_NOFOLLOW`, [replace(ctx, form.start, end, lines.join(nl + indent))], true);
+}
+
+/** Whether a directory on the way to `path` (not its last component) is one an account can replace. */
+export function intermediateRedirectable(path: string, claims: PathClaim[]): boolean {
+  const parent = path.slice(0, path.lastIndexOf("/"));
+  return claims.some((c) => c.account !== "root" && isStrictlyBelow(parent, c.path));
 }
 
 export const rootOpInServiceDir: Rule = {
@@ -105,7 +145,7 @@ export const rootOpInServiceDir: Rule = {
       if (!op.under || !op.followsSymlinks || grouped.has(op) || op.recursive) continue;
       if (op.op === "mkdir-p" || op.op === "mkdir") continue; // creating directories alone is reported with the chown that follows
       const fixes: Fix[] = [];
-      const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
+      const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op, d.ops, d.claims) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
       if (f) fixes.push(f);
       findings.push({ message: describe(op), range: rangeOf(ctx, op.site.form), service: op.service, fixes });
     }

@@ -1,7 +1,7 @@
 import type { Fix } from "../../model/finding";
 import type { Rule, RawFinding } from "../rule";
-import { accountFor, addAccountExtension, addKeywords, daemons } from "./constructor";
-import { details, fix, rangeOf, schemeString } from "./util";
+import { daemons, runAsAccountFix, wrapperDropsUserNamespace } from "./constructor";
+import { details, rangeOf } from "./util";
 
 export const runsAsRoot: Rule = {
   id: "guix/runs-as-root",
@@ -14,22 +14,16 @@ export const runsAsRoot: Rule = {
     const findings: RawFinding[] = [];
     for (const { info, service } of daemons(ctx, d)) {
       if (info.keywords.has("user") || info.wrapper?.keywords.has("user")) continue;
+      // a wrapper without a user namespace: guix/namespaced-root reports it (same fix)
+      if (wrapperDropsUserNamespace(service, info)) continue;
       const fixes: Fix[] = [];
-      const account = accountFor(d, service);
-      const kw = addKeywords(ctx, info, `#:user ${schemeString(account.name)} #:group ${schemeString(account.group)}`);
-      if (kw) {
-        if (account.declared) fixes.push(fix(`Run as the ${account.name} account (#:user/#:group)`, [kw], true));
-        else {
-          const accounts = addAccountExtension(ctx, d, service, account.name);
-          if (accounts) fixes.push(fix(`Run as a new ${account.name} system account (#:user/#:group, user-account and user-group)`, [kw, ...accounts], true));
-        }
-      }
-      findings.push({
-        message: `${service.name} starts ${info.constructorName === "make-inetd-constructor" ? "its per-connection processes" : "its daemon"} with no #:user, so it runs as root with every capability.`,
-        range: rangeOf(ctx, info.call!.items[0]),
-        service: service.name,
-        fixes,
-      });
+      const f = runAsAccountFix(ctx, d, info, service);
+      if (f) fixes.push(f);
+      const what = info.constructorName === "make-inetd-constructor" ? "its per-connection processes" : info.constructorName === "make-timer-constructor" ? "its timed command" : "its daemon";
+      const message = info.wrapper
+        ? `${service.name} starts ${what} with no #:user: inside its user namespace it keeps root's uid, so it owns every root-owned file its mappings show it.`
+        : `${service.name} starts ${what} with no #:user, so it runs as root with every capability.`;
+      findings.push({ message, range: rangeOf(ctx, info.call!.items[0]), service: service.name, fixes });
     }
     return findings;
   },

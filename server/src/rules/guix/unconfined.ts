@@ -18,21 +18,21 @@ export const unconfined: Rule = {
       const program = info.program;
       if (program && program.t === "prefix" && program.kind === "ungexp" && program.value) {
         const mappings = wrapperMappings(ctx, d, info, service);
-        const net = listens(ctx, info);
         const pad = " ".repeat(columnOf(ctx, program.value.start) + 1);
         const nl = eol(ctx);
         const name = service.name.replace(/[^\w.-]/g, "-");
-        const lines = [`(least-authority-wrapper`, `${pad}${textOf(ctx, program.value)}`, `${pad}#:name ${schemeString(name)}`];
-        if (mappings.length) lines.push(`${pad}#:mappings (list ${mappings.join(`${nl}${pad}                  `)})`);
-        lines.push(`${pad}#:namespaces ${net ? "(delq 'net %namespaces)" : "%namespaces"})`);
-        const edits = [replace(ctx, program.value.start, program.value.end, lines.join(nl)), ...ensureModule(ctx, "guix least-authority")];
-        if (mappings.length) edits.push(...ensureModule(ctx, "gnu system file-systems"));
-        fixes.push(
-          fix(
-            `Wrap ${name} in least-authority-wrapper (${mappings.length} mapping${mappings.length === 1 ? "" : "s"}, ${net ? "keeping the host network: it listens" : "no network"})`,
-            edits,
-          ),
-        );
+        const wrap = (net: boolean): Fix => {
+          const lines = [`(least-authority-wrapper`, `${pad}${textOf(ctx, program.value!)}`, `${pad}#:name ${schemeString(name)}`];
+          if (mappings.length) lines.push(`${pad}#:mappings (list ${mappings.join(`${nl}${pad}                  `)})`);
+          lines.push(`${pad}#:namespaces ${net ? "(delq 'net %namespaces)" : "%namespaces"})`);
+          const edits = [replace(ctx, program.value!.start, program.value!.end, lines.join(nl)), ...ensureModule(ctx, "guix least-authority")];
+          if (mappings.length) edits.push(...ensureModule(ctx, "gnu system file-systems"));
+          const count = `${mappings.length} mapping${mappings.length === 1 ? "" : "s"}`;
+          return fix(`Wrap ${name} in least-authority-wrapper (${count}, ${net ? "host network" : "no network: only if it never uses one"})`, edits, net);
+        };
+        // the host network first: taking it away silently breaks a daemon that talks to anything
+        fixes.push(wrap(true));
+        if (!listens(ctx, info)) fixes.push(wrap(false));
       }
       findings.push({
         message: `${service.name} is not confined: the daemon sees the whole file system and shares every namespace with the host. least-authority-wrapper gives it only its store closure and the mappings it needs.`,

@@ -42,7 +42,11 @@ export function eol(ctx: RuleContext): string {
   return ctx.document.lineIndex.eol;
 }
 
-/** Deletes a whole form together with the line it sits on, when it is alone on its lines. */
+/**
+ * Deletes a form. Alone on its lines: the lines go too. Last in its list (followed by `)`): the
+ * whitespace before it goes too, so the closing parentheses move up to the previous form — unless
+ * that line ends in a comment, which would swallow them.
+ */
 export function deleteForm(ctx: RuleContext, form: Datum): TextEdit {
   const text = ctx.document.text;
   let start = form.start;
@@ -55,8 +59,23 @@ export function deleteForm(ctx: RuleContext, form: Datum): TextEdit {
   if (atLineStart && (text.startsWith("\r\n", e) || text[e] === "\n" || text[e] === "\r")) {
     start = s;
     end = e + (text.startsWith("\r\n", e) ? 2 : 1);
+  } else if (text[e] === ")") {
+    let p = start;
+    while (p > 0 && /\s/.test(text[p - 1])) p--;
+    const lines = ctx.document.lineIndex;
+    const line = lines.positionAt(p).line;
+    const before = text.slice(lines.lineStart(line), p);
+    if (!before.includes(";") && !before.includes("#|")) start = p;
   }
   return replace(ctx, start, end, "");
+}
+
+/** Shifts the lines after the first by `delta` columns (fewer spaces when negative). */
+export function reindent(text: string, delta: number, nl: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line, i) => (i === 0 || delta === 0 ? line : delta > 0 ? " ".repeat(delta) + line : line.replace(new RegExp(`^ {0,${-delta}}`), "")))
+    .join(nl);
 }
 
 /** A Scheme string literal. */
