@@ -26,7 +26,8 @@ export interface WalkResult {
 const LET_FORMS = new Set(["let", "let*", "letrec", "letrec*"]);
 const LAMBDA_FORMS = new Set(["lambda", "lambda*"]);
 const DEFINE_FORMS = new Set(["define", "define*", "define-public"]);
-const MAX_DEPTH = 1500;
+// real service code nests a few dozen levels; beyond this the file is pathological and the rest is skipped
+const MAX_DEPTH = 300;
 
 /**
  * Walks all code of the file once, building lexical environments, and records every call. The

@@ -35,8 +35,14 @@ export class SourceDocument {
 
   static async create(uri: string, language: LanguageId, text: string, version = 0): Promise<SourceDocument> {
     const parser = await createParser(language);
-    const tree = parseOrThrow(parser, text);
+    // an oversize file keeps its text (never lost) but gets an empty tree: no analysis, no hang
+    const tree = parseOrThrow(parser, text.length > MAX_ANALYSED_BYTES ? "" : text);
     return new SourceDocument(uri, language, version, text, parser, tree);
+  }
+
+  /** Over the analysis limit: the tree is empty and the file gets a "too large" diagnostic. */
+  get tooLarge(): boolean {
+    return this.content.length > MAX_ANALYSED_BYTES;
   }
 
   get text(): string {
@@ -53,7 +59,7 @@ export class SourceDocument {
 
   applyChanges(changes: readonly ContentChange[], version: number): void {
     let text = this.content;
-    let tree: Tree | undefined = this.syntaxTree;
+    let tree: Tree | undefined = this.tooLarge ? undefined : this.syntaxTree;
     for (const change of changes) {
       if (!("range" in change)) {
         text = change.text;
@@ -79,7 +85,9 @@ export class SourceDocument {
       text = text.slice(0, start) + change.text + text.slice(oldEnd);
     }
     const old = this.syntaxTree;
-    this.syntaxTree = parseOrThrow(this.parser, text, tree);
+    const wasTooLarge = this.tooLarge;
+    if (text.length > MAX_ANALYSED_BYTES) this.syntaxTree = parseOrThrow(this.parser, "");
+    else this.syntaxTree = parseOrThrow(this.parser, text, wasTooLarge ? undefined : tree);
     if (old !== this.syntaxTree) old.delete();
     this.content = text;
     this.lines = new LineIndex(text);
