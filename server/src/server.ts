@@ -51,6 +51,7 @@ export function startServer(connection: Connection): void {
   const settingsCache = new Map<string, Promise<Settings>>();
   let configurationSupported = false;
   let watchSupported = false;
+  let indexing = false;
 
   function log(message: string): void {
     connection.console.log(`[pola] ${message}`);
@@ -118,12 +119,14 @@ export function startServer(connection: Connection): void {
     if (all.length === 0) return;
     const started = Date.now();
     const list = WorkspaceIndex.listFiles(all);
+    indexing = true;
     const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
     await index.indexAll(list, {
       begin: (total) => progress?.begin("pola: reading services", 0, `${total} files`, false),
       report: (done, total, file) => progress?.report(Math.round((100 * done) / Math.max(1, total)), file.split("/").slice(-2).join("/")),
       end: () => progress?.done(),
     });
+    indexing = false;
     log(`indexed ${list.length} files in ${Date.now() - started} ms`);
     for (const [uri, file] of files) {
       file.analysis = undefined;
@@ -279,6 +282,9 @@ export function startServer(connection: Connection): void {
     const service = candidates[0];
     return { contents: { kind: "markdown", value: authorityMarkdown(service, analysis.result.findings) }, range: service.nameRange };
   });
+
+  /** Memory and index size, for benchmarks and the output channel. */
+  connection.onRequest("pola/stats", () => ({ memory: process.memoryUsage(), indexedFiles: index.size, openFiles: files.size, indexing }));
 
   connection.onRequest("pola/report", async ({ uri, service, line }: { uri: string; service?: string; line?: number }) => {
     const analysis = await analysisOf(uri);
