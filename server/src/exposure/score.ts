@@ -87,8 +87,28 @@ export function scoreState(s: SecurityState): ExposureResult {
   return result;
 }
 
+/** Scores by directives: many units (and the trials of ranges and hardening) repeat, so results are cached. */
+const CACHE = new Map<string, ExposureResult>();
+const CACHE_LIMIT = 20000;
+
+function cacheKey(unit: UnitDirectives): string {
+  const part = (r: Record<string, string[]> | undefined) => {
+    if (!r) return "";
+    let k = "";
+    for (const name of Object.keys(r).sort()) k += `${name}=${r[name].join("\u0001")}\u0002`;
+    return k;
+  };
+  return `${unit.name ?? ""}\u0003${part(unit.unit)}\u0003${part(unit.service)}`;
+}
+
 export function scoreUnit(unit: UnitDirectives): ExposureResult {
-  return scoreState(normalizeUnit(unit));
+  const key = cacheKey(unit);
+  const cached = CACHE.get(key);
+  if (cached) return cached;
+  const result = scoreState(normalizeUnit(unit));
+  if (CACHE.size >= CACHE_LIMIT) CACHE.clear();
+  CACHE.set(key, result);
+  return result;
 }
 
 /** Largest exposurePart first (ties keep systemd's check order); N/A and zero parts are left out. */

@@ -309,11 +309,40 @@ function parseNamespaces(p: Parsing, raw: string): void {
   }
 }
 
+/** Groups flattened to the system calls that can matter, computed once per group (scoring is hot). */
+const FLAT_GROUPS = new Map<string, readonly string[] | null>();
+
+function flatGroup(name: string): readonly string[] | null {
+  let flat = FLAT_GROUPS.get(name);
+  if (flat !== undefined) return flat;
+  const members = groupMembers(name);
+  if (!members) flat = null;
+  else {
+    const out = new Set<string>();
+    const visit = (n: string, seen: Set<string>) => {
+      if (!n.startsWith("@")) {
+        if (RELEVANT_SYSCALLS.has(n)) out.add(n);
+        return;
+      }
+      if (seen.has(n)) return;
+      seen.add(n);
+      for (const m of groupMembers(n) ?? []) visit(m, seen);
+    };
+    visit(name, new Set());
+    flat = [...out];
+  }
+  FLAT_GROUPS.set(name, flat);
+  return flat;
+}
+
 function addSyscall(p: Parsing, name: string, add: boolean): void {
   if (name.startsWith("@")) {
-    const members = groupMembers(name);
+    const members = flatGroup(name);
     if (!members) return; // unknown group: ignored
-    for (const m of members) addSyscall(p, m, add);
+    for (const m of members) {
+      if (add) p.sysFilter!.add(m);
+      else p.sysFilter!.delete(m);
+    }
     return;
   }
   if (!RELEVANT_SYSCALLS.has(name)) return; // unknown, not native, or in no group: cannot matter

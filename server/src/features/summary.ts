@@ -14,7 +14,8 @@ function principal(service: Service): string {
   const root = runsAsRoot(service);
   if (root === true) return service.language === "nix" ? "root" : "runs as root";
   const user = a.user.kind === "unknown" ? "user unknown" : show(a.user, (u) => u ?? "root");
-  if (service.directives && (service.directives as Record<string, unknown>)["DynamicUser"] === "yes" && a.user.kind !== "known") return "DynamicUser";
+  const dynamic = service.directives ? (service.directives as Record<string, unknown>)["DynamicUser"] : undefined;
+  if (typeof dynamic === "string" && ["yes", "true", "on", "1"].includes(dynamic.toLowerCase())) return "DynamicUser";
   const group = a.group.kind === "known" && a.group.value ? `:${a.group.value}` : a.group.kind === "known" ? ":root" : "";
   return `${user}${group}`;
 }
