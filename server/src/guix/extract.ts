@@ -3,11 +3,11 @@ import type { Range } from "../model/range";
 import type { Account, Authority, Mapping, PathClaim, RootOp, Service } from "../model/service";
 import { known, possibleValues, unknown, type Value } from "../model/value";
 import type { SourceDocument } from "../parsing/document";
-import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ServiceTypeInfo, ShadowDefinition } from "./model";
+import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ServiceRegion, ServiceTypeInfo, ShadowDefinition } from "./model";
 import { isStrictlyBelow, resolveAccount, resolveString, type ResolveContext } from "./resolve";
 import { Env, readTopLevel } from "./scope";
 import { type Atom, type Datum, head, isList, isSymbol, keywordArgs, type List, recordFields, toData, unquoted, walk } from "./sexp";
-import { type CallSite, walkFile } from "./walk";
+import { type CallSite, callOf, callsWithin, walkFile } from "./walk";
 
 /** Procedures that write or change a path, and which argument is that path. */
 const PATH_OPS: Record<string, number> = {
@@ -125,7 +125,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
 
   // ---- which service each op runs for ----
   const serviceTypes = readServiceTypes(walked, top, ctx);
-  const regions: { start: number; end: number; service: string; phase: RootOp["phase"] }[] = [];
+  const regions: ServiceRegion[] = [];
   for (const st of serviceTypes) {
     for (const span of st.activation) for (const s of reachable(span, walked, top)) regions.push({ ...s, service: st.name, phase: "activation" });
   }
@@ -177,7 +177,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
   services.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 
   const moduleForm = data.find((d): d is List => head(d) === "define-module");
-  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims: allClaims, moduleForm, serviceTypes };
+  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims: allClaims, moduleForm, serviceTypes, regions };
   return { services, claims, details };
 }
 
@@ -203,7 +203,7 @@ function pathOps(site: CallSite, ctx: ResolveContext): PathOp[] {
   if (name in PATH_OPS) {
     const pathArg = site.form.items[PATH_OPS[name]];
     let path = resolveString(pathArg, site.env, ctx);
-    if (name === "install-file" && path.kind === "known") path = known(`${path.value.replace(/\/$/, "")}/*`);
+    if (name === "install-file" && path.kind === "known") path = known(`${path.value.replace(/\/$/, "")}/<file>`);
     const op: PathOp = { site, op: name, pathArg, path, followsSymlinks: !NOFOLLOW_OPS.has(name), phase: "gexp" };
     if (name === "chown") op.account = resolveAccount(site.form.items[2], site.env, ctx);
     return [op];
@@ -323,11 +323,11 @@ function reachable(start: Datum, walked: ReturnType<typeof walkFile>, top: Retur
   const queue = [spans[0]];
   while (queue.length) {
     const span = queue.pop()!;
-    for (const site of walked.calls) {
-      if (site.form.start < span.start || site.form.end > span.end) continue;
-      const candidates = [site.name, ...site.form.items.filter((x): x is Atom => isSymbol(x)).map((x) => x.value)];
+    for (const site of callsWithin(walked, span)) {
+      // procedures called or passed, and gexps spliced in: `#$%foo-helpers`
+      const candidates = [site.name, ...site.form.items.map((x) => (x.t === "prefix" && x.kind.startsWith("ungexp") ? x.value : x)).filter((x): x is Atom => isSymbol(x)).map((x) => x.value)];
       for (const name of candidates) {
-        if (seen.has(name) || !top.procedures.has(name)) continue;
+        if (seen.has(name) || !(top.procedures.has(name) || isGexpDefine(top.defines.get(name)))) continue;
         seen.add(name);
         const def = top.defines.get(name)!;
         const s = { start: def.start, end: def.end };
@@ -338,6 +338,12 @@ function reachable(start: Datum, walked: ReturnType<typeof walkFile>, top: Retur
     if (seen.size > 200) break;
   }
   return spans;
+}
+
+/** `(define %foo #~…)`: a top-level gexp value, spliced into other code. */
+function isGexpDefine(form: List | undefined): boolean {
+  const value = form?.items[2];
+  return value !== undefined && value.t === "prefix" && value.kind === "gexp";
 }
 
 function readShepherdService(site: CallSite, ctx: ResolveContext): ConstructorInfo {
@@ -361,7 +367,7 @@ function readShepherdService(site: CallSite, ctx: ResolveContext): ConstructorIn
   const info: ConstructorInfo = { service, record: site.form, start, keywords: new Map(), env: site.env };
   if (!start) return info;
   // the constructor call inside start (possibly behind a let or a lambda)
-  const calls = ctx.walk.calls.filter((c) => c.form.start >= start.start && c.form.end <= start.end && CONSTRUCTORS.has(c.name));
+  const calls = callsWithin(ctx.walk, start).filter((c) => CONSTRUCTORS.has(c.name));
   const call = calls[0];
   if (!call) return info;
   info.call = call.form;
@@ -384,6 +390,8 @@ function readShepherdService(site: CallSite, ctx: ResolveContext): ConstructorIn
   // the wrapper: #$(least-authority-wrapper …) as program, directly or through a binding
   const wrapper = findWrapper(info.program, call.env, ctx);
   if (wrapper) info.wrapper = wrapper;
+  // the removed container constructor confined the process itself, with the same keywords
+  else if (call.name === "make-forkexec-constructor/container") info.wrapper = { call: call.form, keywords: info.keywords, at: call.form };
   return info;
 }
 
@@ -510,7 +518,8 @@ function shepherdService(
   const u = keywordString(info, "user", ctx);
   if (u) user = u;
   const g = keywordString(info, "group", ctx);
-  const group: Value<string | null> = g ?? known(null);
+  // #:user without #:group: Shepherd never calls setgid, so the process keeps gid 0
+  const group: Value<string | null> = g ?? (info.keywords.has("user") ? known("root") : known(null));
   const own = ops.filter((o) => o.service === info.service && o.phase === "start");
   const account = user.kind === "known" ? user.value : undefined;
   const writable = claims.filter((c) => account && c.account === account);
@@ -650,18 +659,34 @@ function shadowDefinitions(walked: ReturnType<typeof walkFile>, top: ReturnType<
     const defs = [...local.map((l) => ({ form: l.form, params: l.params, env: l.env })), ...(topLevel ? [{ form: topLevel.form, params: topLevel.params, env: top.env }] : [])];
     for (const def of defs) {
       let owner: string | undefined;
+      let ownerExpression: string | undefined;
       walk([def.form], (d) => {
         if (head(d) === "chown" && isList(d)) {
-          const site = walked.calls.find((c) => c.form === d);
+          const site = callOf(walked, d);
           owner = site ? resolveAccount(d.items[2], site.env, ctx) : undefined;
+          const passwd = site ? passwdForm(d.items[2], site.env) : undefined;
+          if (passwd) ownerExpression = ctx.text.slice(passwd.start, passwd.end);
           return false;
         }
         return true;
       });
-      result.push({ form: def.form, name, params: def.params, owner, env: def.env });
+      const scope = callOf(walked, def.form)?.parent;
+      result.push({ form: def.form, name, params: def.params, owner, ownerExpression, env: def.env, scope: scope ? { start: scope.start, end: scope.end } : undefined });
     }
   }
   return result;
+}
+
+/** The `(getpwnam …)` form a uid expression comes from: `(passwd:uid pw)` with pw bound to it, or inline. */
+function passwdForm(d: Datum | undefined, env: Env, steps = 0): List | undefined {
+  if (!d || steps > 8) return undefined;
+  if (head(d) === "getpwnam" && isList(d)) return d;
+  if (isSymbol(d)) {
+    const b = env.lookup(d.value);
+    return b?.kind === "value" ? passwdForm(b.datum, b.env, steps + 1) : undefined;
+  }
+  if ((head(d) === "passwd:uid" || head(d) === "passwd:gid") && isList(d)) return passwdForm(d.items[1], env, steps + 1);
+  return undefined;
 }
 
 export { Env };

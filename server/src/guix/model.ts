@@ -59,8 +59,20 @@ export interface ShadowDefinition {
   params: string[];
   /** The account the local definition chowns to, when it can be read. */
   owner?: string;
+  /** The `(getpwnam …)` form the definition takes that account from, as written. */
+  ownerExpression?: string;
+  /** The list the definition sits in: calls inside it see the same variables as the definition. */
+  scope?: { start: number; end: number };
   /** Where it is defined: top level, or inside a gexp/body. */
   env: Env;
+}
+
+/** A span of code that runs for a service: its activation, or the `start` of a shepherd service. */
+export interface ServiceRegion {
+  start: number;
+  end: number;
+  service: string;
+  phase: "activation" | "start";
 }
 
 /** A `(service-type …)` record: its name and the code of the extensions that matter for authority. */
@@ -96,4 +108,6 @@ export interface GuixDetails {
   /** define-module form, for adding imports. */
   moduleForm?: List;
   serviceTypes: ServiceTypeInfo[];
+  /** Code regions and the service they run for (innermost first). */
+  regions: ServiceRegion[];
 }

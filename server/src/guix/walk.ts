@@ -199,7 +199,51 @@ export function walkFile(data: readonly Datum[], top: TopLevel): WalkResult {
       code(form, top.env, false, undefined, undefined, 0, 0);
     }
   }
+  // pre-order in source order already; sorting is cheap insurance for the binary searches below
+  result.calls.sort((a, b) => a.form.start - b.form.start);
   return result;
+}
+
+/** Index of the first call starting at or after `offset` (calls are sorted by start). */
+function firstAt(calls: readonly CallSite[], offset: number): number {
+  let low = 0;
+  let high = calls.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (calls[mid].form.start < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The calls lying inside a span, in source order, found by binary search (no scan of the file). */
+export function callsWithin(walked: WalkResult, span: { start: number; end: number }): CallSite[] {
+  const result: CallSite[] = [];
+  for (let i = firstAt(walked.calls, span.start); i < walked.calls.length && walked.calls[i].form.start < span.end; i++) {
+    if (walked.calls[i].form.end <= span.end) result.push(walked.calls[i]);
+  }
+  return result;
+}
+
+/** The call site of exactly this form, if it is one. */
+export function callOf(walked: WalkResult, form: List): CallSite | undefined {
+  for (let i = firstAt(walked.calls, form.start); i < walked.calls.length && walked.calls[i].form.start === form.start; i++) {
+    if (walked.calls[i].form === form) return walked.calls[i];
+  }
+  return undefined;
+}
+
+/**
+ * The calls whose form encloses the span (innermost last), looking back at most `window` characters:
+ * enough for the checks that use it, which care about forms close to the span.
+ */
+export function callsAround(walked: WalkResult, span: { start: number; end: number }, window = 4000): CallSite[] {
+  const result: CallSite[] = [];
+  for (let i = firstAt(walked.calls, span.start + 1) - 1; i >= 0 && walked.calls[i].form.start >= span.start - window; i--) {
+    const c = walked.calls[i];
+    if (c.form.end >= span.end && !(c.form.start === span.start && c.form.end === span.end)) result.push(c);
+  }
+  return result.reverse();
 }
 
 function bindParams(env: Env, procedure: string, params: string[], keywords: Map<string, { name: string; fallback?: Datum }>): void {

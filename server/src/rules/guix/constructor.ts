@@ -5,16 +5,24 @@ import type { Fix } from "../../model/finding";
 import type { Service } from "../../model/service";
 import type { TextEdit } from "../../model/range";
 import type { RuleContext } from "../rule";
-import { columnOf, ensureModule, eol, fix, insert, replace, schemeString, textOf } from "./util";
+import { asciiName, columnOf, ensureModule, eol, fix, insert, replace, schemeString, textOf } from "./util";
 
-/** Shepherd services that start a daemon, with their model service. */
+const DAEMONS = new WeakMap<GuixDetails, { info: ConstructorInfo; service: Service }[]>();
+
+/** Shepherd services that start a daemon, with their model service (computed once per analysis). */
 export function daemons(ctx: RuleContext, d: GuixDetails): { info: ConstructorInfo; service: Service }[] {
+  const cached = DAEMONS.get(d);
+  if (cached) return cached;
+  // shepherd services by name and first line: one lookup per constructor, not a scan
+  const byKey = new Map<string, Service>();
+  for (const s of ctx.file.services) if (s.kind === "shepherd-service") byKey.set(`${s.name}\u0000${s.range.start.line}`, s);
   const result: { info: ConstructorInfo; service: Service }[] = [];
   for (const info of d.constructors) {
     if (!info.call) continue;
-    const service = ctx.file.services.find((s) => s.kind === "shepherd-service" && s.name === info.service && s.range.start.line === ctx.document.lineIndex.positionAt(info.record.start).line);
+    const service = byKey.get(`${info.service}\u0000${ctx.document.lineIndex.positionAt(info.record.start).line}`);
     if (service) result.push({ info, service });
   }
+  DAEMONS.set(d, result);
   return result;
 }
 
@@ -74,7 +82,7 @@ export function accountFor(d: GuixDetails, service: Service): { name: string; gr
     if (free.length === 1) pick = free[0];
   }
   if (pick) return { name: pick.name, group: pick.group ?? pick.name, declared: true };
-  const name = service.name.replace(/[^a-z0-9_-]/gi, "-").toLowerCase();
+  const name = asciiName(service.name).toLowerCase();
   return { name, group: name, declared: false };
 }
 
@@ -200,22 +208,44 @@ export function wrapperMappings(ctx: RuleContext, d: GuixDetails, info: Construc
     mappings.push(`(file-system-mapping (source ${schemeString(path)}) (target source) (writable? #t))`);
   }
   const args = info.commandList ? info.commandList.items.slice(head(info.commandList) === "list" ? 2 : 1) : [];
+  const mapped = [...seen];
+  // the daemon writes its PID file inside the container, where Shepherd reads it from the host
+  const pid = info.keywords.get("pid-file");
+  const pidPath = pid?.value ? resolveString(pid.value, info.env, d.ctx) : undefined;
+  if (pidPath?.kind === "known" && pidPath.value.startsWith("/")) {
+    const dir = pidPath.value.slice(0, pidPath.value.lastIndexOf("/")) || "/";
+    if (dir !== "/" && dir !== "/run" && dir !== "/var/run" && !mapped.some((m) => m === dir || isStrictlyBelow(dir, m))) {
+      mapped.push(dir);
+      seen.add(dir);
+      mappings.push(`(file-system-mapping (source ${schemeString(dir)}) (target source) (writable? #t))`);
+    }
+  }
   for (const arg of args) {
-    if (arg.t !== "prefix" || !arg.kind.startsWith("ungexp") || !arg.value) continue;
-    const v = resolveString(arg.value, info.env, d.ctx);
-    const text = textOf(ctx, arg.value);
-    if (v.kind === "known" && v.value === STORE && !seen.has(text) && !text.includes("file-append")) {
+    // a file the command is given by absolute path: read-only, unless a writable mapping holds it
+    const literal = arg.t === "string" ? arg.value : undefined;
+    const isUngexp = arg.t === "prefix" && arg.kind === "ungexp" && arg.value !== undefined;
+    const v = isUngexp ? resolveString(arg.value, info.env, d.ctx) : literal !== undefined ? { kind: "known" as const, value: literal } : undefined;
+    if (v?.kind !== "known") continue;
+    if (v.value === STORE && isUngexp) {
+      const text = textOf(ctx, arg.value!);
+      if (seen.has(text) || text.includes("file-append")) continue;
       seen.add(text);
       mappings.push(`(file-system-mapping (source ${text}) (target source))`);
+    } else if (/^\/(?!gnu\/store|dev\/|proc\/|sys\/)[^\s*?]+$/.test(v.value) && !mapped.some((m) => m === v.value || isStrictlyBelow(v.value, m))) {
+      mapped.push(v.value);
+      seen.add(v.value);
+      mappings.push(`(file-system-mapping (source ${schemeString(v.value)}) (target source))`);
     }
   }
   return mappings;
 }
 
 /** Whether the service visibly listens on the network (a port option, a listen address). */
-export function listens(ctx: RuleContext, info: ConstructorInfo): boolean {
-  const text = textOf(ctx, info.record);
-  return /port|listen|bind|socket|endpoint|address/i.test(text);
+export function listens(ctx: RuleContext, info: ConstructorInfo, d?: GuixDetails): boolean {
+  const network = /port|listen|bind|socket|endpoint|address|url|host/i;
+  if (network.test(textOf(ctx, info.record))) return true;
+  // a configuration record with a port or listen field: the daemon serves the network
+  return d !== undefined && [...d.top.accessors.values()].some((f) => network.test(f.field));
 }
 
 export function keywordDatum(info: ConstructorInfo, key: string): Datum | undefined {

@@ -1,7 +1,7 @@
 import { isStrictlyBelow } from "../../guix/resolve";
 import type { Rule, RawFinding } from "../rule";
 import { daemons } from "./constructor";
-import { details, fix, rangeOf, replace, schemeString } from "./util";
+import { asciiName, details, fix, rangeOf, replace, schemeString } from "./util";
 
 export const logFileInServiceDir: Rule = {
   id: "guix/log-file-in-service-dir",
@@ -16,9 +16,12 @@ export const logFileInServiceDir: Rule = {
       const log = info.keywords.get("log-file");
       const path = service.authority.logFile;
       if (!log?.value || !path || path.kind !== "known") continue;
-      const claim = d.claims.find((c) => c.account !== "root" && isStrictlyBelow(path.value, c.path));
+      // the innermost directory an account can write that holds the log file
+      const claim = d.claims
+        .filter((c) => c.account !== "root" && isStrictlyBelow(path.value, c.path))
+        .sort((a, b) => b.path.length - a.path.length)[0];
       if (!claim) continue;
-      const target = `/var/log/${service.name.replace(/[^\w.-]/g, "-")}.log`;
+      const target = `/var/log/${asciiName(service.name)}.log`;
       findings.push({
         message: `Shepherd (PID 1, root) opens ${path.value} with O_CREAT and without O_NOFOLLOW; the ${claim.account} account can write ${claim.path} and plant a symlink there, so root appends to any file it names.`,
         range: rangeOf(ctx, log.value),

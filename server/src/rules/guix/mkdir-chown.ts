@@ -2,7 +2,7 @@ import type { MkdirChownGroup } from "../../guix/model";
 import type { Fix } from "../../model/finding";
 import type { Rule, RuleContext } from "../rule";
 import { activationModuleInStart, startOwner } from "./imports";
-import { details, fix, rangeOf, replace, textOf } from "./util";
+import { details, eol, fix, rangeOf, replace, textOf } from "./util";
 
 /** The mode mkdir-p gives when none is set afterwards (0777 less the usual umask 022). */
 const DEFAULT_MODE = "#o755";
@@ -16,12 +16,13 @@ export function mkdirPermsFix(ctx: RuleContext, g: MkdirChownGroup): Fix | undef
   if (indices[indices.length - 1] - indices[0] !== indices.length - 1) return undefined;
   const first = forms.reduce((a, b) => (a.form.start < b.form.start ? a : b)).form;
   const last = forms.reduce((a, b) => (a.form.end > b.form.end ? a : b)).form;
-  // keep comments that sit between the forms
+  // comments that sit between the forms are kept, on their own lines above the new call
   const between = textOf(ctx, { start: first.start, end: last.end });
-  const comments = between.match(/;[^\n]*/g) ?? [];
-  if (comments.length) return undefined;
+  if (/"|#\\;|#\|/.test(between.replace(/"[^"\\]*"/g, ""))) return undefined;
+  const comments = between.replace(/"[^"\\]*"/g, "").match(/;[^\r\n]*/g) ?? [];
+  const indent = " ".repeat(ctx.document.lineIndex.positionAt(first.start).character);
   const mode = g.mode ?? DEFAULT_MODE;
-  const replacement = `(mkdir-p/perms ${textOf(ctx, g.mkdir.pathArg)} ${g.owner} ${mode})`;
+  const replacement = comments.map((c) => `${c.trimEnd()}${eol(ctx)}${indent}`).join("") + `(mkdir-p/perms ${textOf(ctx, g.mkdir.pathArg)} ${g.owner} ${mode})`;
   const note = g.mode ? "" : ` (mode ${DEFAULT_MODE}, what mkdir-p gave; tighten it if the directory is private)`;
   const edits = [replace(ctx, first.start, last.end, replacement)];
   // in start code the procedure is not in scope by itself: import it into the gexp and the service
@@ -44,7 +45,11 @@ export const mkdirChown: Rule = {
     const d = details(ctx);
     if (!d) return [];
     return d.groups
-      .filter((g) => !g.chown.under)
+      // a directory handed to root stays root's: no account gains it (below an account's directory,
+      // guix/root-op-in-service-dir reports the chown instead)
+      .filter((g) => !g.chown.under && g.chown.account !== "root")
+      // inside a local mkdir-p/perms: guix/shadowed-mkdir-p-perms reports the definition
+      .filter((g) => !d.shadows.some((s) => g.mkdir.site.form.start >= s.form.start && g.mkdir.site.form.end <= s.form.end))
       .map((g) => {
         const f = mkdirPermsFix(ctx, g);
         const path = g.mkdir.path.kind === "known" ? g.mkdir.path.value : textOf(ctx, g.mkdir.pathArg ?? g.mkdir.site.form);

@@ -1,8 +1,9 @@
 import { isStrictlyBelow, resolveAccount, resolveString } from "../../guix/resolve";
-import { type Datum, head, isList, type List, walk } from "../../guix/sexp";
+import { type Datum, head, isList, isSymbol, type List, walk } from "../../guix/sexp";
+import { callOf } from "../../guix/walk";
 import type { Rule, RawFinding } from "../rule";
 import { intermediateRedirectable } from "./root-op-in-service-dir";
-import { details, fix, rangeOf, replace, schemeString, textOf, ensureModule } from "./util";
+import { details, fix, serviceAt, rangeOf, replace, schemeString, textOf, ensureModule } from "./util";
 
 const ITERATORS = new Set(["for-each", "map", "par-for-each", "n-par-for-each"]);
 const WALKERS = new Set(["find-files", "file-system-fold", "file-system-tree", "nftw", "scandir"]);
@@ -26,6 +27,8 @@ export const recursiveChown: Rule = {
       walk(proc ? [proc] : [], (x: Datum) => {
         if (changer) return false;
         if (isList(x) && (head(x) === "chown" || head(x) === "chmod")) changer = x;
+        // (cut chown <> uid gid), (cut chmod <> #o640)
+        else if (isList(x) && head(x) === "cut" && (isSymbol(x.items[1], "chown") || isSymbol(x.items[1], "chmod"))) changer = x;
         return true;
       });
       if (!changer) continue;
@@ -34,10 +37,10 @@ export const recursiveChown: Rule = {
       const claim = d.claims.find((c) => c.account !== "root" && (c.path === root.value || isStrictlyBelow(root.value, c.path)));
       if (!claim) continue;
       for (const op of d.ops) if (op.site.form.start >= site.form.start && op.site.form.end <= site.form.end) op.recursive = true;
-      const verb = head(changer)!;
+      const verb = head(changer) === "cut" ? (changer.items[1] as { value: string }).value : head(changer)!;
       const fixes = [];
-      const changerSite = d.walk.calls.find((c) => c.form === changer);
-      const account = verb === "chown" && changerSite ? resolveAccount(changer.items[2], changerSite.env, d.ctx) : undefined;
+      const changerSite = callOf(d.walk, changer);
+      const account = verb === "chown" ? resolveAccount(changer.items[head(changer) === "cut" ? 3 : 2], changerSite?.env ?? site.env, d.ctx) : undefined;
       const group = account && account !== "root" ? (d.accounts.find((a) => a.kind === "user" && a.name === account)?.group ?? account) : undefined;
       // chown -R -P never follows a symlink it meets, the starting point included; but the directories
       // leading to the starting point are resolved normally, so none of them may be the account's
@@ -48,8 +51,9 @@ export const recursiveChown: Rule = {
       }
       findings.push({
         message: `${verb} applied over (${head(walker)} ${root.value}) by root: the ${claim.account} account can write that tree and plant symlinks in it, and ${verb} follows them (${head(walker)} returns symlink entries).`,
-        range: rangeOf(ctx, site.form),
-        service: changerSite ? d.ops.find((o) => o.site === changerSite)?.service : undefined,
+        // the chown (or chmod) that follows the links, not the whole loop
+        range: rangeOf(ctx, changer),
+        service: serviceAt(d, site.form)?.service,
         fixes,
       });
     }

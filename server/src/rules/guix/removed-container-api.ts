@@ -3,7 +3,7 @@ import { type Datum, isSymbol, walk } from "../../guix/sexp";
 import type { Fix } from "../../model/finding";
 import type { TextEdit } from "../../model/range";
 import type { Rule, RawFinding, RuleContext } from "../rule";
-import { columnOf, details, ensureModule, eol, fix, rangeOf, reindent, replace, schemeString, textOf } from "./util";
+import { asciiName, columnOf, details, ensureModule, eol, fix, rangeOf, reindent, replace, schemeString, textOf } from "./util";
 
 /** Names a mapping may use once it moves out of the gexp into host code. */
 const HOST_NAMES = new Set(["list", "cons", "cons*", "append", "file-system-mapping", "source", "target", "writable?", "string-append", "in-vicinity", "%namespaces", "delq", "delete", "fold"]);
@@ -58,7 +58,7 @@ function migrationFix(ctx: RuleContext, d: GuixDetails, info: ConstructorInfo): 
   const nl = eol(ctx);
   const column = columnOf(ctx, program.value.start) + 1;
   const pad = " ".repeat(column);
-  const name = info.service.replace(/[^\w.-]/g, "-");
+  const name = asciiName(info.service);
   const lines = [`(least-authority-wrapper`, `${pad}${textOf(ctx, program.value)}`, `${pad}#:name ${schemeString(name)}`];
   const edits: TextEdit[] = [replace(ctx, call.items[0].start, call.items[0].end, "make-forkexec-constructor")];
   for (const key of ["mappings", "namespaces"]) {
@@ -91,7 +91,7 @@ export const removedContainerApi: Rule = {
       const info = d.constructors.find((c) => c.call === site.form);
       const f = info ? migrationFix(ctx, d, info) : undefined;
       findings.push({
-        message: "make-forkexec-constructor/container was removed from Guix in November 2023; this service no longer builds. Wrap the program in least-authority-wrapper and use make-forkexec-constructor.",
+        message: `${info ? `${info.service}: ` : ""}make-forkexec-constructor/container was removed from Guix in November 2023; this service no longer builds. Wrap the program in least-authority-wrapper and use make-forkexec-constructor.`,
         range: rangeOf(ctx, site.form.items[0]),
         service: info?.service,
         fixes: f ? [f] : [],

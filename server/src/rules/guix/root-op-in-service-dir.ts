@@ -1,36 +1,49 @@
 import type { PathOp } from "../../guix/model";
 import { isStrictlyBelow } from "../../guix/resolve";
+import type { Range } from "../../model/range";
 import type { PathClaim } from "../../model/service";
 import type { Fix } from "../../model/finding";
 import type { Rule, RawFinding, RuleContext } from "../rule";
 import { mkdirPermsFix } from "./mkdir-chown";
 import { deleteForm, details, eol, fix, lineIndent, rangeOf, reindent, replace, schemeString, textOf } from "./util";
 
+/** When the op runs again, so the planted link takes effect. */
+function when(op: PathOp): string {
+  return op.phase === "start" ? "the next time the service starts" : "on the next reconfigure or boot";
+}
+
 /** What an attacker gains when root's operation follows their symlink. */
 function gain(op: PathOp): string {
   const account = op.under!.account;
   switch (op.op) {
     case "chown":
-      return `on the next reconfigure this chown makes the target ${account}'s`;
+      return `${when(op)}, this chown makes the target ${account}'s`;
     case "chmod":
-      return "on the next reconfigure this chmod changes the target's mode";
+      return `${when(op)}, this chmod changes the target's mode`;
     case "delete-file":
+      return `${when(op)}, root deletes that name in whatever directory the link points to`;
     case "delete-file-recursively":
-      return "on the next reconfigure root deletes the target";
+      return `${when(op)}, root deletes the target`;
+    case "rename-file":
+    case "symlink":
+      return `${when(op)}, root creates that name in whatever directory the link points to`;
     case "mkdir-p":
     case "mkdir":
       return "root creates directories wherever the link points";
     default:
-      return "on the next reconfigure root writes the target";
+      return `${when(op)}, root writes the target`;
   }
 }
 
 export function describe(op: PathOp): string {
   const claim = op.under!;
   const path = op.path.kind === "known" ? op.path.value : "?";
-  const entry = path.slice(claim.path.replace(/\/$/, "").length + 1).split("/")[0] || path;
+  // the entry right below the account's directory: the file itself, or a directory on the way
+  const rest = path.slice(claim.path.replace(/\/$/, "").length + 1).split("/");
+  const entry = rest[0] || path;
+  const target = rest.length > 1 ? "a directory such as /etc" : "/etc/shadow or a store file";
   const who = op.phase === "start" ? "Root-run start code" : op.phase === "activation" ? "Root-run activation code" : "Code in this gexp (root-run when used for activation)";
-  return `${who} does ${op.op} on ${path}, below ${claim.path} which the ${claim.account} account ${claim.how === "writable-mapping" ? "can write" : "owns"}: ${claim.account} can replace ${entry} with a symlink to /etc/shadow or the store; ${gain(op)}.`;
+  return `${who} does ${op.op} on ${path}, below ${claim.path} which the ${claim.account} account ${claim.how === "writable-mapping" ? "can write" : "owns"}: ${claim.account} can replace ${entry} with a symlink to ${target}; ${gain(op)}.`;
 }
 
 /** Ops that replace or create a file: made safe by doing them as the service's account. */
@@ -124,6 +137,24 @@ export function intermediateRedirectable(path: string, claims: PathClaim[]): boo
   return claims.some((c) => c.account !== "root" && isStrictlyBelow(parent, c.path));
 }
 
+/**
+ * Where the finding sits: the whole call when it fits on one line or ends with its path; otherwise
+ * the call up to its path argument (`(call-with-output-file path`), or, for a program's output option, the option and the path.
+ */
+function opRange(ctx: RuleContext, op: PathOp): Range {
+  const form = op.site.form;
+  const lines = ctx.document.lineIndex;
+  if (lines.positionAt(form.start).line === lines.positionAt(form.end).line || !op.pathArg) return rangeOf(ctx, form);
+  if (op.op.startsWith("invoke") || op.op.startsWith("system*")) {
+    const i = form.items.indexOf(op.pathArg);
+    const option = form.items[i - 1];
+    if (option) return rangeOf(ctx, { start: option.start, end: op.pathArg.end });
+  }
+  // the path is the last argument: the whole call, closing paren included
+  if (form.items[form.items.length - 1] === op.pathArg) return rangeOf(ctx, form);
+  return rangeOf(ctx, { start: form.start, end: op.pathArg.end });
+}
+
 export const rootOpInServiceDir: Rule = {
   id: "guix/root-op-in-service-dir",
   language: "guix",
@@ -139,7 +170,7 @@ export const rootOpInServiceDir: Rule = {
       grouped.add(g.mkdir).add(g.chown);
       if (g.chmod) grouped.add(g.chmod);
       const f = mkdirPermsFix(ctx, g);
-      findings.push({ message: describe(g.chown), range: rangeOf(ctx, g.chown.site.form), service: g.chown.service, fixes: f ? [f] : [] });
+      findings.push({ message: describe(g.chown), range: opRange(ctx, g.chown), service: g.chown.service, fixes: f ? [f] : [] });
     }
     for (const op of d.ops) {
       if (!op.under || !op.followsSymlinks || grouped.has(op) || op.recursive) continue;
@@ -147,7 +178,7 @@ export const rootOpInServiceDir: Rule = {
       const fixes: Fix[] = [];
       const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op, d.ops, d.claims) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
       if (f) fixes.push(f);
-      findings.push({ message: describe(op), range: rangeOf(ctx, op.site.form), service: op.service, fixes });
+      findings.push({ message: describe(op), range: opRange(ctx, op), service: op.service, fixes });
     }
     return findings;
   },

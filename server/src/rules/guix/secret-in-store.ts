@@ -3,7 +3,7 @@ import type { Rule, RawFinding } from "../rule";
 import { details, rangeOf } from "./util";
 
 const SECRET_NAME = /(pass(word|phrase)?|secret|token|api-?key|private-?key|credential|psk)s?\??$/i;
-const SECRET_TEXT = /(-----BEGIN [A-Z ]*PRIVATE KEY-----|\b(password|passwd|secret|token|api[_-]?key)\s*[=:]\s*["']?[^\s"'$#]{4,})/i;
+const SECRET_TEXT = /(-----BEGIN [A-Z ]*PRIVATE KEY-----|(?:\b|_)(password|passwd|secret|token|api[_-]?key)\s*[=:]\s*["']?[^\s"'$#]{4,})/i;
 /** A value that names where the secret is (a file), not the secret itself. */
 function isReference(value: string): boolean {
   return value.startsWith("/") || value.startsWith("~/") || /^(file|env|vault|pass):/i.test(value);
@@ -38,7 +38,8 @@ export const secretInStore: Rule = {
       }
       if (h && FILE_PROCEDURES.has(h)) {
         for (const item of x.items.slice(2)) {
-          if (item.t === "string" && SECRET_TEXT.test(item.value)) findings.push({ message: message(`${h} writes a secret into the store`), range: rangeOf(ctx, item), fixes: [] });
+          const name = x.items[1]?.t === "string" ? ` ${JSON.stringify(x.items[1].value)}` : "";
+          if (item.t === "string" && SECRET_TEXT.test(item.value)) findings.push({ message: message(`(${h}${name} …) writes a secret into the store`), range: rangeOf(ctx, item), fixes: [] });
         }
       }
       return true;

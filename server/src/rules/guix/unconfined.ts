@@ -1,7 +1,7 @@
 import type { Fix } from "../../model/finding";
 import type { Rule, RawFinding } from "../rule";
 import { daemons, listens, wrapperMappings } from "./constructor";
-import { columnOf, details, ensureModule, eol, fix, rangeOf, replace, schemeString, textOf } from "./util";
+import { asciiName, columnOf, details, ensureModule, eol, fix, rangeOf, replace, schemeString, textOf } from "./util";
 
 export const unconfined: Rule = {
   id: "guix/unconfined",
@@ -20,7 +20,7 @@ export const unconfined: Rule = {
         const mappings = wrapperMappings(ctx, d, info, service);
         const pad = " ".repeat(columnOf(ctx, program.value.start) + 1);
         const nl = eol(ctx);
-        const name = service.name.replace(/[^\w.-]/g, "-");
+        const name = asciiName(service.name);
         const wrap = (net: boolean): Fix => {
           const lines = [`(least-authority-wrapper`, `${pad}${textOf(ctx, program.value!)}`, `${pad}#:name ${schemeString(name)}`];
           if (mappings.length) lines.push(`${pad}#:mappings (list ${mappings.join(`${nl}${pad}                  `)})`);
@@ -32,7 +32,7 @@ export const unconfined: Rule = {
         };
         // the host network first: taking it away silently breaks a daemon that talks to anything
         fixes.push(wrap(true));
-        if (!listens(ctx, info)) fixes.push(wrap(false));
+        if (!listens(ctx, info, d)) fixes.push(wrap(false));
       }
       findings.push({
         message: `${service.name} is not confined: the daemon sees the whole file system and shares every namespace with the host. least-authority-wrapper gives it only its store closure and the mappings it needs.`,

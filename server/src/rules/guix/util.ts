@@ -38,8 +38,14 @@ export function lineIndent(ctx: RuleContext, offset: number): string {
   return /^[ \t]*/.exec(ctx.document.text.slice(start, start + 200))![0];
 }
 
+const EOLS = new WeakMap<object, string>();
+
+/** The file's line break (computed once per text: the getter scans it). */
 export function eol(ctx: RuleContext): string {
-  return ctx.document.lineIndex.eol;
+  const lines = ctx.document.lineIndex;
+  let e = EOLS.get(lines);
+  if (e === undefined) EOLS.set(lines, (e = lines.eol));
+  return e;
 }
 
 /**
@@ -47,8 +53,9 @@ export function eol(ctx: RuleContext): string {
  * whitespace before it goes too, so the closing parentheses move up to the previous form — unless
  * that line ends in a comment, which would swallow them.
  */
-export function deleteForm(ctx: RuleContext, form: Datum): TextEdit {
+export function deleteForm(ctx: RuleContext, form: Datum, withLeadingComments = false): TextEdit {
   const text = ctx.document.text;
+  const lines = ctx.document.lineIndex;
   let start = form.start;
   let end = form.end;
   let s = start;
@@ -56,13 +63,27 @@ export function deleteForm(ctx: RuleContext, form: Datum): TextEdit {
   let e = end;
   while (e < text.length && (text[e] === " " || text[e] === "\t")) e++;
   const atLineStart = s === 0 || text[s - 1] === "\n" || text[s - 1] === "\r";
-  if (atLineStart && (text.startsWith("\r\n", e) || text[e] === "\n" || text[e] === "\r")) {
+  if (atLineStart && (text.startsWith("\r\n", e) || text[e] === "\n" || text[e] === "\r" || e === text.length)) {
     start = s;
-    end = e + (text.startsWith("\r\n", e) ? 2 : 1);
+    end = e + (text.startsWith("\r\n", e) ? 2 : e < text.length ? 1 : 0);
+    // the comment lines right above it describe it: they go too
+    if (withLeadingComments) {
+      for (let line = lines.positionAt(start).line - 1; line >= 0; line--) {
+        const content = text.slice(lines.lineStart(line), lines.lineEnd(line));
+        if (!/^\s*;/.test(content)) break;
+        start = lines.lineStart(line);
+      }
+    }
+    // between two blank lines: one of them goes too
+    const blankBefore = /(^|\n)[ \t]*\r?\n$/.test(text.slice(Math.max(0, start - 200), start));
+    const after = /^[ \t]*\r?\n/.exec(text.slice(end, end + 200));
+    if (blankBefore && after) end += after[0].length;
+  } else if (text[e] === ";") {
+    // a comment follows on the line: it keeps its place, the form and the blanks after it go
+    end = e;
   } else if (text[e] === ")") {
     let p = start;
     while (p > 0 && /\s/.test(text[p - 1])) p--;
-    const lines = ctx.document.lineIndex;
     const line = lines.positionAt(p).line;
     const before = text.slice(lines.lineStart(line), p);
     if (!before.includes(";") && !before.includes("#|")) start = p;
@@ -76,6 +97,19 @@ export function reindent(text: string, delta: number, nl: string): string {
     .split(/\r?\n/)
     .map((line, i) => (i === 0 || delta === 0 ? line : delta > 0 ? " ".repeat(delta) + line : line.replace(new RegExp(`^ {0,${-delta}}`), "")))
     .join(nl);
+}
+
+/**
+ * A name usable for accounts, store items and log files: accents dropped (é → e), anything else
+ * outside [A-Za-z0-9_.-] replaced by "-".
+ */
+export function asciiName(name: string): string {
+  return name
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\w.-]/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "") || "service";
 }
 
 /** A Scheme string literal. */
@@ -103,6 +137,11 @@ export function ensureModule(ctx: RuleContext, module: string): TextEdit[] {
   // the keyword before `last`
   const keyword = form.items[form.items.indexOf(last) - 1];
   return [insert(ctx, last.end, `${eol(ctx)}${" ".repeat(columnOf(ctx, keyword.start))}#:use-module (${module})`)];
+}
+
+/** The service (and phase) code at this span runs for, from the innermost region holding it. */
+export function serviceAt(d: GuixDetails, span: { start: number; end: number }): { service: string; phase: "activation" | "start" } | undefined {
+  return d.regions.find((r) => span.start >= r.start && span.end <= r.end);
 }
 
 export function fix(title: string, edits: TextEdit[], preferred = false): Fix {
