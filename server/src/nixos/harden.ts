@@ -38,8 +38,31 @@ function withEntries(u: NixUnit, extra: [string, string, string[]][], fixed: Rec
   return unit;
 }
 
+/** Plans by everything they depend on: modules repeat units of the same shape, and so do files. */
+const PLANS = new Map<string, HardeningPlan | undefined>();
+
 /** The hardening plan for a unit, or undefined when nothing missing would lower its score. */
 export function hardeningPlan(u: NixUnit): HardeningPlan | undefined {
+  const key = JSON.stringify([
+    u.score.unit,
+    u.score.unknownKeys,
+    u.score.bestValues,
+    u.needs.network,
+    u.needs.lowPort,
+    u.keys.map((k) => k.name),
+    u.anchors.serviceConfig?.taken ?? [],
+    Object.keys(u.directives),
+    runsAsRoot(u),
+    u.directives["AmbientCapabilities"]?.value ?? null,
+  ]);
+  if (PLANS.has(key)) return PLANS.get(key);
+  const plan = computePlan(u);
+  if (PLANS.size > 5000) PLANS.clear();
+  PLANS.set(key, plan);
+  return plan;
+}
+
+function computePlan(u: NixUnit): HardeningPlan | undefined {
   const root = runsAsRoot(u);
   const needs = u.needs;
   const written = new Set(u.keys.map((k) => k.name));
