@@ -88,11 +88,12 @@ function serviceSection(uri: string, s: Service, findings: readonly Finding[]): 
     const e = a.exposure;
     html += `<h3>Exposure ${e.score.toFixed(1)} ${escape(e.label)}${e.worst !== e.score ? ` to ${e.worst.toFixed(1)} ${escape(e.worstLabel)}` : ""}</h3>`;
     const checks = e.checks ?? e.top.map((t) => ({ setting: t.setting, description: t.description, part: t.part, badness: null as number | null }));
-    html += `<table><tr><th>Check</th><th>What it means</th><th>Contribution</th></tr>${checks
-      .filter((x) => x.part > 0)
-      .sort((x, y) => y.part - x.part)
-      .map((x) => `<tr><td><code>${escape(x.setting)}</code></td><td>${escape(x.description)}</td><td>${x.part}</td></tr>`)
-      .join("")}</table>`;
+    const row = (x: (typeof checks)[number]) =>
+      `<tr><td><code>${escape(x.setting)}</code></td><td>${escape(x.description)}</td><td>${x.badness === null && e.checks ? "n/a" : x.part}</td></tr>`;
+    const exposed = checks.filter((x) => x.part > 0).sort((x, y) => y.part - x.part);
+    const rest = checks.filter((x) => x.part <= 0);
+    html += `<table><tr><th>Check</th><th>What it means</th><th>Contribution</th></tr>${exposed.map(row).join("")}</table>`;
+    if (rest.length) html += `<details><summary>${rest.length} checks that add nothing (met, or not applicable)</summary><table>${rest.map(row).join("")}</table></details>`;
   }
   const own = findings.filter((f) => f.service === s.name && !f.suppressed);
   if (own.length) {

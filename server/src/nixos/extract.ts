@@ -453,6 +453,7 @@ function toService(u: NixUnit, accounts: AccountAcc[], ev: Evaluator, document: 
       label: best.label,
       worstLabel: worst.label,
       top: topContributors(best, 5).map((c) => ({ setting: c.setting, description: c.description, part: c.exposurePart })),
+      checks: best.checks.map((c) => ({ setting: c.setting, description: c.description, part: c.exposurePart, badness: c.badness })),
     },
   };
   const directives: Record<string, UnitValue> = {};
