@@ -90,3 +90,16 @@ test("pola check on examples/ prints valid JSON", () => {
   assert.ok(report.files.some((f: { language: string }) => f.language === "nix"));
   assert.equal(report.summary.parseErrors, 0);
 });
+
+test("a file that is not valid UTF-8 is still analysed, with a clear warning", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pola-cli-"));
+  const file = path.join(dir, "latin1.scm");
+  // "café" in Latin-1 inside a comment, and a stray 0xFF byte: not UTF-8
+  fs.writeFileSync(file, Buffer.concat([Buffer.from("; caf"), Buffer.from([0xe9, 0x0a, 0xff]), Buffer.from('\n(define x "ok")\n')]));
+  const r = runPola(["check", "--format", "json", file]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const finding = report.files[0].findings[0];
+  assert.equal(finding.ruleId, "syntax/encoding");
+  assert.match(finding.message, /not valid UTF-8/);
+});

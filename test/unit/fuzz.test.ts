@@ -13,7 +13,7 @@ import { analyzeFile, INTERNAL_ERROR_RULE } from "../../server/src/rules/run";
 import { ROOT } from "../helpers/paths";
 
 /** Fixed seed: a failure reproduces. POLA_FUZZ_COUNT raises the count locally. */
-const COUNT = Number(process.env.POLA_FUZZ_COUNT ?? 1200);
+const COUNT = Number(process.env.POLA_FUZZ_COUNT ?? 2000);
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
