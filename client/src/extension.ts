@@ -6,6 +6,7 @@ let client: LanguageClient | undefined;
 let statusItem: vscode.StatusBarItem;
 let output: vscode.LogOutputChannel;
 let reportPanel: vscode.WebviewPanel | undefined;
+let systemPanel: vscode.WebviewPanel | undefined;
 let unsafeServices = 0;
 
 /** The privilege report, rendered by the server, in one reused webview beside the editor. */
@@ -26,12 +27,35 @@ async function showReport(uri: string, focus?: { service: string; line: number }
   reportPanel.reveal(vscode.ViewColumn.Beside, true);
 }
 
+/**
+ * The system authority report of an operating-system or NixOS configuration: every service it
+ * enables, side by side. Its table sorts with a small inline script the page's CSP allows by nonce.
+ */
+async function showSystemReport(uri: string): Promise<void> {
+  if (!client) return;
+  const result = (await client.sendRequest("pola/systemReport", { uri })) as { html: string; title: string } | null;
+  if (!result) {
+    void vscode.window.showInformationMessage("pola: open a Guix operating-system or a NixOS configuration first.");
+    return;
+  }
+  const title = `pola: ${result.title}`;
+  if (!systemPanel) {
+    systemPanel = vscode.window.createWebviewPanel("pola.systemReport", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, enableCommandUris: ["pola.revealLine"], enableFindWidget: true });
+    systemPanel.onDidDispose(() => (systemPanel = undefined));
+  }
+  systemPanel.title = title;
+  systemPanel.webview.html = result.html;
+  systemPanel.reveal(vscode.ViewColumn.Beside, true);
+}
+
 /** The public API, used by the real-editor tests. */
 export interface PolaApi {
   client(): LanguageClient | undefined;
   ready(): Promise<void>;
   /** The report webview's HTML, when it is open (for tests). */
   reportHtml(): string | undefined;
+  /** The system report webview's HTML, when it is open (for tests). */
+  systemReportHtml(): string | undefined;
   statusText(): string;
 }
 
@@ -55,6 +79,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<PolaAp
       if (!target) return vscode.window.showInformationMessage("pola: open a Guix (.scm) or NixOS (.nix) file first.");
       return showReport(target);
     }),
+    vscode.commands.registerCommand("pola.showSystemReport", (uri?: vscode.Uri | string) => {
+      const target = typeof uri === "string" ? uri : (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+      if (!target) return vscode.window.showInformationMessage("pola: open a Guix operating-system (.scm) or a NixOS configuration (.nix) first.");
+      return showSystemReport(target);
+    }),
     vscode.commands.registerCommand("pola.revealLine", async (uri: string, line: number) => {
       const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
       const position = new vscode.Position(line, 0);
@@ -69,6 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PolaAp
       if (client && client.state !== State.Running) await client.start();
     },
     reportHtml: () => reportPanel?.webview.html,
+    systemReportHtml: () => systemPanel?.webview.html,
     statusText: () => statusItem.text,
   };
 }

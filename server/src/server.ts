@@ -21,6 +21,12 @@ import { DEFAULT_SETTINGS, type Settings } from "./rules/rule";
 import { analyzeFile, type FileAnalysis } from "./rules/run";
 import { VERSION } from "./version";
 import { WorkspaceIndex } from "./workspace/index";
+import { applyCatalog } from "./catalog/apply";
+import { listLensTitle, systemReport, systemReportHtml, usedLensTitle, usedServiceMarkdown, type SortColumn } from "./catalog/present";
+import { CatalogService, readCatalogSettings } from "./catalog/service";
+import { isUsedService } from "./catalog/types";
+import { usageOf } from "./catalog/usage";
+import { DeployTransport } from "./deploy/transport";
 import { findConfig, mergeSettings, readConfig, type PolaConfig } from "./workspace/config";
 import * as path from "node:path";
 
@@ -47,11 +53,30 @@ function size(range: Range): number {
 export function startServer(connection: Connection): void {
   const files = new Map<string, OpenFile>();
   const index = new WorkspaceIndex();
+  // guix deploy files: their committed version and the modules they use, gathered before analysis
+  const deploy = new DeployTransport();
   let roots: string[] = [];
   const settingsCache = new Map<string, Promise<Settings>>();
   let configurationSupported = false;
   let watchSupported = false;
   let indexing = false;
+  // the service definitions of the installed Guix / nixpkgs and the workspace, indexed in the background
+  const catalogService = new CatalogService({
+    log,
+    createProgress: () => connection.window.createWorkDoneProgress().catch(() => undefined),
+    changed: () => {
+      for (const [uri, file] of files) {
+        file.analysis = undefined;
+        scheduleDiagnostics(uri);
+      }
+      connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    },
+  });
+
+  async function configureCatalog(): Promise<void> {
+    const raw: unknown = configurationSupported ? await connection.workspace.getConfiguration("pola").catch(() => ({})) : {};
+    await catalogService.configure(readCatalogSettings(raw), roots);
+  }
 
   function log(message: string): void {
     connection.console.log(`[pola] ${message}`);
@@ -91,17 +116,32 @@ export function startServer(connection: Connection): void {
     if (!document) return undefined;
     if (file.analysis && file.analysis.version === document.version) return { document, result: file.analysis.result };
     const settings = await settingsFor(uri);
-    const result = analyzeFile(document, settings, { claims: index.claimsExcept(uri) });
+    const deployInputs = await deploy.inputs(uri, document, roots);
+    const workspace = { claims: index.claimsExcept(uri), catalog: catalogService.catalog, deploy: deployInputs };
+    const result = analyzeFile(document, settings, workspace);
+    deploy.attach(result, document, deployInputs);
+    applyCatalog(document, result, settings, workspace);
     file.analysis = { version: document.version, result };
     // what this file claims informs the others: re-check them when it changed
     const changed = index.set({
       uri,
       claims: result.model.claims.map((c) => ({ ...c, uri })),
-      unsafeServices: result.model.services.filter((s) => s.kind !== "service-type" && (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under))).length,
+      unsafeServices: result.model.services.filter((s) => s.kind !== "service-type" && s.kind !== "used-service" && (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under))).length,
       mtimeMs: Date.now(),
     });
     if (changed) invalidateOthers(uri);
+    invalidateDeployUsers(uri);
     return { document, result };
+  }
+
+  /** Deployment files using a module that changed are analysed again. */
+  function invalidateDeployUsers(uri: string, onDisk = false): void {
+    for (const user of deploy.usersOf(uri, onDisk)) {
+      const file = files.get(user);
+      if (!file) continue;
+      file.analysis = undefined;
+      scheduleDiagnostics(user);
+    }
   }
 
   function invalidateOthers(uri: string): void {
@@ -186,6 +226,7 @@ export function startServer(connection: Connection): void {
         .catch(() => undefined);
     }
     void indexWorkspace().catch((error) => log(`indexing failed: ${(error as Error).message}`));
+    void configureCatalog().catch((error) => log(`catalog failed: ${(error as Error).message}`));
   });
 
   connection.onDidChangeWatchedFiles(async ({ changes }) => {
@@ -199,6 +240,8 @@ export function startServer(connection: Connection): void {
       if (files.has(change.uri)) continue; // open documents are indexed from their text
       const file = WorkspaceIndex.uriToPath(change.uri);
       if (!file) continue;
+      void catalogService.fileChanged(file);
+      invalidateDeployUsers(change.uri, true);
       changed = (change.type === 3 ? index.remove(change.uri) : await index.indexFile(file)) || changed;
     }
     if (changed) {
@@ -209,6 +252,7 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
+    void configureCatalog().catch((error) => log(`catalog failed: ${(error as Error).message}`));
     for (const [uri, file] of files) {
       file.analysis = undefined;
       scheduleDiagnostics(uri);
@@ -247,6 +291,7 @@ export function startServer(connection: Connection): void {
     if (!file) return;
     files.delete(textDocument.uri);
     settingsCache.delete(textDocument.uri);
+    deploy.forget(textDocument.uri);
     if (file.timer) clearTimeout(file.timer);
     void file.document.then((d) => d?.dispose());
     void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
@@ -265,12 +310,17 @@ export function startServer(connection: Connection): void {
     if (!analysis) return [];
     const settings = await settingsFor(textDocument.uri);
     if (!settings.codeLens) return [];
-    return analysis.result.model.services.map(
+    const lenses = analysis.result.model.services.map(
       (service): CodeLens => ({
         range: { start: service.range.start, end: service.range.start },
-        command: { title: lensTitle(service), command: "pola.showServiceReport", arguments: [textDocument.uri, service.name, service.range.start.line] },
+        command: { title: deploy.lensTitle(service) ?? (isUsedService(service) ? usedLensTitle(service, catalogService.catalog) : lensTitle(service)), command: "pola.showServiceReport", arguments: [textDocument.uri, service.name, service.range.start.line] },
       }),
     );
+    for (const list of usageOf(analysis.document, analysis.result.model, catalogService.catalog).lists) {
+      lenses.push({ range: { start: list.range.start, end: list.range.start }, command: { title: listLensTitle(list, catalogService.catalog), command: "pola.showSystemReport", arguments: [textDocument.uri] } });
+    }
+    for (const lens of deploy.listLenses(analysis.document, analysis.result.model.services)) lenses.push({ range: lens.range, command: { title: lens.title, command: "" } });
+    return lenses;
   });
 
   connection.onHover(async ({ textDocument, position }) => {
@@ -280,7 +330,8 @@ export function startServer(connection: Connection): void {
     if (candidates.length === 0) return null;
     candidates.sort((a, b) => size(a.range) - size(b.range));
     const service = candidates[0];
-    return { contents: { kind: "markdown", value: authorityMarkdown(service, analysis.result.findings) }, range: service.nameRange };
+    const value = deploy.hover(service) ?? (isUsedService(service) ? usedServiceMarkdown(service, analysis.result.findings, catalogService.catalog) : authorityMarkdown(service, analysis.result.findings));
+    return { contents: { kind: "markdown", value }, range: service.nameRange };
   });
 
   /** Memory and index size, for benchmarks and the output channel. */
@@ -291,6 +342,23 @@ export function startServer(connection: Connection): void {
     if (!analysis) return null;
     const focus = service !== undefined && line !== undefined ? { name: service, line } : undefined;
     return { html: reportHtml(uri, analysis.result.model.services, analysis.result.findings, focus), services: analysis.result.model.services.length };
+  });
+
+  /** Every service a configuration (operating-system, NixOS configuration) enables, side by side. */
+  connection.onRequest("pola/systemReport", async ({ uri, sort, descending }: { uri: string; sort?: SortColumn; descending?: boolean }) => {
+    const analysis = await analysisOf(uri);
+    if (!analysis) return null;
+    const catalog = catalogService.catalog;
+    const usage = usageOf(analysis.document, analysis.result.model, catalog);
+    const report = systemReport(analysis.document.text, analysis.document.language, analysis.result.model.services, usage.lists, analysis.result.findings, catalog);
+    return { html: systemReportHtml(uri, report, catalog, sort, descending), title: report.title, totals: report.totals, services: report.rows.map((r) => r.name), catalog: catalogService.status };
+  });
+
+  /** What the catalog found and read (sources, trees, counts), for tests and the output channel. */
+  connection.onRequest("pola/catalog", async ({ wait }: { wait?: boolean } = {}) => {
+    // waits for the indexing under way (or starts one with the current settings)
+    if (wait) await configureCatalog();
+    return catalogService.describe();
   });
 
   connection.listen();

@@ -12,7 +12,12 @@ import { formatSarif } from "./format-sarif";
 import { VERSION } from "../version";
 import { collectFiles, readSource, UsageError } from "./files";
 import { formatText } from "./format-text";
-import { jsonFinding, jsonService, type JsonFile, type JsonReport } from "./report";
+import { jsonFinding, type JsonFile, type JsonReport } from "./report";
+import { applyCatalog } from "../catalog/apply";
+import { Catalog, type TreeSpec } from "../catalog/catalog";
+import { jsonServiceWithCatalog } from "../catalog/json";
+import { guixTreeOf, locateGuixSource, locateNixpkgs, nixpkgsTreeOf } from "../catalog/locate";
+import { attachMachines, cliDeployInputs, machineJson } from "../deploy/transport";
 
 type FailOn = Severity | "never";
 
@@ -23,6 +28,9 @@ interface CheckOptions {
   rule?: string[];
   threshold?: number;
   config?: string | false;
+  guixSource?: string;
+  nixpkgs?: string;
+  cache: boolean;
 }
 
 function parseThreshold(value: string): number {
@@ -58,6 +66,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     .option("--config <file>", "a .pola.json to use (default: the nearest one at or above the current directory)")
     .option("--no-config", "ignore .pola.json files")
     .option("--no-color", "plain text output")
+    .option("--guix-source <dir>", "the installed Guix source to read used services from (a profile, its share/guile/site/3.0, or a checkout; `auto`: the current Guix)")
+    .option("--nixpkgs <dir>", "the nixpkgs to read used NixOS services from (`auto`: NIX_PATH, flake.lock, channels)")
+    .option("--no-cache", "do not read or write the catalog cache")
     .action(async (paths: string[], options: CheckOptions) => {
       status = await check(paths, options, out, err);
     });
@@ -107,6 +118,7 @@ async function check(paths: string[], options: CheckOptions, out: NodeJS.Writabl
   const ignored = ignoreMatcher(config, configFile);
   const files = collectFiles(paths).filter((f) => !ignored(f));
   const progress = (err as NodeJS.WriteStream).isTTY && files.length > 20;
+  const catalog = await buildCatalog(paths, options, err);
   const report: JsonReport = {
     version: 1,
     tool: { name: "pola", version: VERSION },
@@ -124,13 +136,16 @@ async function check(paths: string[], options: CheckOptions, out: NodeJS.Writabl
     }
     const document = await SourceDocument.create(pathToUri(file), language, source.text);
     try {
-      const analysis = analyzeFile(document, settings);
+      const deployInputs = await cliDeployInputs(document, file, [process.cwd(), ...paths.filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory())]);
+      const analysis = analyzeFile(document, settings, { claims: [], deploy: deployInputs });
+      attachMachines(analysis.model, document, deployInputs);
+      if (catalog) applyCatalog(document, analysis, settings, { claims: [], catalog });
       const only = options.rule;
       const entry: JsonFile = {
         path: file,
         language,
         parseErrors: analysis.parseErrors,
-        services: analysis.model.services.map(jsonService),
+        services: analysis.model.services.map((s) => ({ ...jsonServiceWithCatalog(s), ...machineJson(s) })),
         findings: analysis.findings.filter((f) => !only || only.includes(f.ruleId)).map(jsonFinding),
       };
       if (source.invalidUtf8) {
@@ -163,6 +178,34 @@ async function check(paths: string[], options: CheckOptions, out: NodeJS.Writabl
   const above = options.threshold === undefined ? [] : report.files.flatMap((f) => f.services.filter((s) => s.exposure !== null && s.exposure > options.threshold!).map((s) => `${f.path}: ${s.name} ${s.exposure}`));
   if (above.length && options.format === "text") out.write(`exposure above ${options.threshold}: ${above.join(", ")}\n`);
   return failed(report, options.failOn) || above.length > 0 ? 1 : 0;
+}
+
+/**
+ * The catalog of used services, when --guix-source or --nixpkgs is given: those trees as the installed
+ * sources, and the checked paths as the workspace (their own service definitions win).
+ */
+async function buildCatalog(paths: string[], options: CheckOptions, err: NodeJS.WritableStream): Promise<Catalog | undefined> {
+  if (!options.guixSource && !options.nixpkgs) return undefined;
+  const trees: TreeSpec[] = [];
+  if (options.guixSource) {
+    const guix = options.guixSource === "auto" ? locateGuixSource()?.path : guixTreeOf(options.guixSource);
+    if (!guix) throw new UsageError(options.guixSource === "auto" ? "--guix-source auto: no current Guix found (~/.config/guix/current, /var/guix/profiles/per-user/$USER/current-guix, /run/current-system/profile)" : `--guix-source: no Guix source at ${options.guixSource} (expected a profile, its share/guile/site/3.0, or a folder with gnu/)`);
+    trees.push({ kind: "guix", root: guix, origin: "installed" });
+  }
+  if (options.nixpkgs) {
+    const nix = options.nixpkgs === "auto" ? locateNixpkgs(undefined, paths.filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory()))?.path : nixpkgsTreeOf(options.nixpkgs);
+    if (!nix) throw new UsageError(options.nixpkgs === "auto" ? "--nixpkgs auto: no nixpkgs found (NIX_PATH, flake.lock, channels)" : `--nixpkgs: no nixpkgs at ${options.nixpkgs} (expected a folder with nixos/modules)`);
+    trees.push({ kind: "nix", root: nix, origin: "installed" });
+  }
+  for (const p of paths) trees.push({ kind: "workspace", root: p, origin: "workspace" });
+  const catalog = new Catalog();
+  const tty = (err as NodeJS.WriteStream).isTTY;
+  await catalog.build(trees, {
+    cache: options.cache,
+    yieldEvery: 0,
+    progress: tty ? { begin: (title, n) => err.write(`\r\x1b[K${title} (${n} files)`), report: () => undefined, end: () => err.write("\r\x1b[K") } : undefined,
+  });
+  return catalog;
 }
 
 function failed(report: JsonReport, failOn: FailOn): boolean {

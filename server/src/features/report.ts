@@ -3,6 +3,8 @@ import type { RootOp, Service } from "../model/service";
 import { runsAsRoot } from "../model/service";
 import type { Value } from "../model/value";
 import { lensTitle } from "./summary";
+import { pathToFileURL } from "node:url";
+import { isUsedService } from "../catalog/types";
 
 /**
  * The privilege report: HTML for a webview beside the editor. One service in full (focus), or all
@@ -68,6 +70,8 @@ function opRow(uri: string, op: RootOp): string {
 
 function serviceSection(uri: string, s: Service, findings: readonly Finding[]): string {
   const a = s.authority;
+  // a used service's operations and paths are lines of its definition, in another file
+  const defUri = isUsedService(s) ? pathToFileURL(s.entry.definedIn.file).href : uri;
   const c = a.confinement;
   const rows: [string, string][] = [
     ["Runs as", escape(show(a.user, (u) => u ?? "root")) + (a.group.kind === "known" && a.group.value ? `:${escape(a.group.value)}` : "")],
@@ -76,14 +80,15 @@ function serviceSection(uri: string, s: Service, findings: readonly Finding[]): 
     ["Own namespaces", escape(show(c.namespaces, (n) => n.join(" ") || "none"))],
     ["Network", escape(show(c.network, (n) => (n === "host" ? "host network" : "private")))],
     ["File system view", escape(show(c.fileSystemView, (v) => v))],
-    ["Writable paths", a.writable.map((w) => `<code>${escape(w.path)}</code> (${escape(w.account)}, ${escape(w.how)}, ${lineLink(uri, w.at.start.line)})`).join("<br>") || "none known"],
+    ["Writable paths", a.writable.map((w) => `<code>${escape(w.path)}</code> (${escape(w.account)}, ${escape(w.how)}, ${lineLink(defUri, w.at.start.line)})`).join("<br>") || "none known"],
     ["Accounts", a.accounts.map((x) => `${x.kind} <code>${escape(x.name)}</code>`).join(", ") || "none"],
   ];
   if (a.logFile) rows.push(["Log file (opened by root)", `<code>${escape(show(a.logFile, (p) => p))}</code>`]);
   if (c.mappings.length) rows.push(["Mappings", c.mappings.map((m) => `<code>${escape(show(m.source, (p) => p))}</code> → <code>${escape(show(m.target, (p) => p))}</code>${m.writable ? " (writable)" : ""}`).join("<br>")]);
-  let html = `<h2 id="${escape(s.name)}">${escape(s.kind)} <code>${escape(s.name)}</code> — ${lineLink(uri, s.range.start.line)}</h2>
+  const defined = isUsedService(s) ? ` · defined in ${lineLink(defUri, s.entry.definedIn.line, `${decodeURIComponent(defUri.replace(/^.*\//, ""))}:${s.entry.definedIn.line + 1}`)} (${s.entry.origin})` : "";
+  let html = `<h2 id="${escape(s.name)}">${escape(s.kind)} <code>${escape(s.name)}</code> — ${lineLink(uri, s.range.start.line)}${defined}</h2>
 <p class="lens">${escape(lensTitle(s))}</p><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")}</table>`;
-  if (a.rootOps.length) html += `<h3>Root-run operations</h3><table><tr><th></th><th>Operation</th><th>Path</th><th>When</th><th>Safety</th></tr>${a.rootOps.map((o) => opRow(uri, o)).join("")}</table>`;
+  if (a.rootOps.length) html += `<h3>Root-run operations</h3><table><tr><th></th><th>Operation</th><th>Path</th><th>When</th><th>Safety</th></tr>${a.rootOps.map((o) => opRow(defUri, o)).join("")}</table>`;
   if (a.exposure) {
     const e = a.exposure;
     html += `<h3>Exposure ${e.score.toFixed(1)} ${escape(e.label)}${e.worst !== e.score ? ` to ${e.worst.toFixed(1)} ${escape(e.worstLabel)}` : ""}</h3>`;

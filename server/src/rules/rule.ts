@@ -2,6 +2,8 @@ import type { Finding, Severity } from "../model/finding";
 import type { FileModel } from "../model/file";
 import type { PathClaim } from "../model/service";
 import type { SourceDocument } from "../parsing/document";
+import type { Catalog } from "../catalog/catalog";
+import type { DeployInputs } from "../deploy/model";
 
 export type { FileModel };
 
@@ -18,6 +20,13 @@ export const DEFAULT_SETTINGS: Settings = { severities: {}, exposureThreshold: 7
 /** Facts learned from other files of the workspace (ownership claims). */
 export interface WorkspaceFacts {
   claims: PathClaim[];
+  /** The service definitions of the installed Guix / nixpkgs and the workspace, when indexed. */
+  catalog?: Catalog;
+  /**
+   * For a `guix deploy` file: its committed version and the operating systems of the modules it
+   * uses, gathered by the transport (server or CLI run git and read files; rules never do).
+   */
+  deploy?: DeployInputs;
 }
 
 export interface RuleContext {
@@ -32,7 +41,8 @@ export type RawFinding = Omit<Finding, "severity" | "ruleId"> & { severity?: Sev
 
 export interface Rule {
   id: string;
-  language: "guix" | "nix";
+  /** "any": a rule about used services, run by catalog/apply.ts with the catalog (not by analyzeFile). */
+  language: "guix" | "nix" | "any";
   defaultSeverity: Severity;
   /** One line, shown in `pola explain` listings and SARIF. */
   title: string;
