@@ -14,7 +14,7 @@ const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 
 const tree = path.join(root, ".bench-tmp", "lsp-tree");
 generateTree(tree, 200, 100000);
-const server = spawn(process.execPath, [path.join(root, "bin/pola-language-server"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+const server = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROFILE] : []), path.join(root, "bin/pola-language-server"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
 const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(server.stdout), new rpc.StreamMessageWriter(server.stdin));
 const waiters = new Map();
 let indexed;
@@ -31,6 +31,12 @@ await conn.sendNotification("initialized", {});
 const t0 = performance.now();
 const indexMessage = await indexedPromise;
 const indexMs = performance.now() - t0;
+// the catalog of used services indexes the workspace too: measure edits once both are done
+for (let i = 0; i < 600; i++) {
+  const catalog = await conn.sendRequest("pola/catalog").catch(() => ({ status: "ready" }));
+  if (catalog.status === "ready") break;
+  await new Promise((r) => setTimeout(r, 100));
+}
 const stats = await conn.sendRequest("pola/stats");
 
 const text = guixFile(3000);
@@ -74,5 +80,6 @@ console.table([
 console.log(`server memory at the end: rss ${Math.round(after.memory.rss / 1048576)} MB`);
 await conn.sendRequest("shutdown");
 await conn.sendNotification("exit");
+if (process.env.BENCH_PROFILE) await new Promise((r) => server.once("exit", r)); // let the profile be written
 conn.dispose();
 server.kill();

@@ -1,4 +1,5 @@
 import type { FileModel } from "../model/file";
+import { ClaimIndex } from "./claims";
 import type { Range } from "../model/range";
 import type { Account, Authority, Mapping, PathClaim, RootOp, Service } from "../model/service";
 import { known, possibleValues, unknown, type Value } from "../model/value";
@@ -122,6 +123,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
   }
 
   const allClaims = external.length ? [...claims, ...external] : claims;
+  const claimIndex = new ClaimIndex(allClaims);
 
   // ---- which service each op runs for ----
   const serviceTypes = readServiceTypes(walked, top, ctx);
@@ -147,7 +149,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
       op.service = region.service;
       op.phase = region.phase;
     }
-    if (op.path.kind === "known" && op.followsSymlinks) op.under = claimAbove(op.path.value, op.op, allClaims);
+    if (op.path.kind === "known" && op.followsSymlinks) op.under = claimAbove(op.path.value, op.op, claimIndex);
   }
 
   const groups = mkdirChownGroups(ops, ctx);
@@ -177,7 +179,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
   services.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 
   const moduleForm = data.find((d): d is List => head(d) === "define-module");
-  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims: allClaims, moduleForm, serviceTypes, regions };
+  const details: GuixDetails = { data, top, walk: walked, ctx, ops, groups, constructors, shadows, accounts, claims: allClaims, claimIndex, moduleForm, serviceTypes, regions };
   return { services, claims, details };
 }
 
@@ -228,14 +230,9 @@ function pathOps(site: CallSite, ctx: ResolveContext): PathOp[] {
  * redirect the op. Ops that do not follow a symlink in the last component (unlink, rename, symlink,
  * mkdir) are redirected only through a directory between the claim and the last component.
  */
-function claimAbove(path: string, op: string, claims: PathClaim[]): PathClaim | undefined {
-  let best: PathClaim | undefined;
-  for (const c of claims) {
-    if (c.account === "root" || !isStrictlyBelow(path, c.path)) continue;
-    if (LAST_COMPONENT_NOFOLLOW.has(op) && !isStrictlyBelow(path.slice(0, path.lastIndexOf("/")), c.path)) continue;
-    if (!best || c.path.length > best.path.length) best = c;
-  }
-  return best;
+function claimAbove(path: string, op: string, claims: ClaimIndex): PathClaim | undefined {
+  // ops that do not follow the last component are only redirectable through a directory above it
+  return LAST_COMPONENT_NOFOLLOW.has(op) ? claims.above(path.slice(0, path.lastIndexOf("/"))) : claims.above(path);
 }
 
 /**

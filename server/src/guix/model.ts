@@ -1,4 +1,5 @@
 import type { Value } from "../model/value";
+import type { ClaimIndex } from "./claims";
 import type { Account, PathClaim, RootOp } from "../model/service";
 import type { Env, TopLevel } from "./scope";
 import type { Atom, Datum, List } from "./sexp";
@@ -105,6 +106,8 @@ export interface GuixDetails {
   shadows: ShadowDefinition[];
   accounts: Account[];
   claims: PathClaim[];
+  /** The same claims, indexed by directory. */
+  claimIndex: ClaimIndex;
   /** define-module form, for adding imports. */
   moduleForm?: List;
   serviceTypes: ServiceTypeInfo[];

@@ -34,7 +34,7 @@ export const recursiveChown: Rule = {
       if (!changer) continue;
       const root = resolveString(walker.items[1], site.env, d.ctx);
       if (root.kind !== "known") continue;
-      const claim = d.claims.find((c) => c.account !== "root" && (c.path === root.value || isStrictlyBelow(root.value, c.path)));
+      const claim = d.claimIndex.atOrAbove(root.value);
       if (!claim) continue;
       for (const op of d.ops) if (op.site.form.start >= site.form.start && op.site.form.end <= site.form.end) op.recursive = true;
       const verb = head(changer) === "cut" ? (changer.items[1] as { value: string }).value : head(changer)!;
@@ -44,7 +44,7 @@ export const recursiveChown: Rule = {
       const group = account && account !== "root" ? (d.accounts.find((a) => a.kind === "user" && a.name === account)?.group ?? account) : undefined;
       // chown -R -P never follows a symlink it meets, the starting point included; but the directories
       // leading to the starting point are resolved normally, so none of them may be the account's
-      if (verb === "chown" && account && account !== "root" && group && !intermediateRedirectable(root.value, d.claims)) {
+      if (verb === "chown" && account && account !== "root" && group && !intermediateRedirectable(root.value, d.claimIndex)) {
         // coreutils walks the tree with openat and never follows symlinks it meets (-P)
         const replacement = `(invoke #$(file-append coreutils "/bin/chown") "--recursive" "--no-dereference" "-P" ${schemeString(`${account}:${group}`)} ${textOf(ctx, walker.items[1])})`;
         fixes.push(fix("Use chown --recursive --no-dereference -P, which never follows symlinks", [replace(ctx, site.form.start, site.form.end, replacement), ...ensureModule(ctx, "gnu packages base")], true));

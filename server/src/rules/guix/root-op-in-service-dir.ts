@@ -1,3 +1,4 @@
+import type { ClaimIndex } from "../../guix/claims";
 import type { PathOp } from "../../guix/model";
 import { isStrictlyBelow } from "../../guix/resolve";
 import type { Range } from "../../model/range";
@@ -98,7 +99,7 @@ function asUserFix(ctx: RuleContext, op: PathOp, ops: PathOp[]): Fix | undefined
  * on the way is the account's too, the path is opened one component at a time from `/`, each with
  * O_NOFOLLOW, as mkdir-p/perms does.
  */
-function noFollowFix(ctx: RuleContext, op: PathOp, ops: PathOp[], claims: PathClaim[]): Fix | undefined {
+function noFollowFix(ctx: RuleContext, op: PathOp, ops: PathOp[], claims: ClaimIndex): Fix | undefined {
   const form = op.site.form;
   if (!op.pathArg || form.items.length < 3 || op.path.kind !== "known") return undefined;
   const indent = " ".repeat(ctx.document.lineIndex.positionAt(form.start).character);
@@ -132,9 +133,8 @@ function noFollowFix(ctx: RuleContext, op: PathOp, ops: PathOp[], claims: PathCl
 }
 
 /** Whether a directory on the way to `path` (not its last component) is one an account can replace. */
-export function intermediateRedirectable(path: string, claims: PathClaim[]): boolean {
-  const parent = path.slice(0, path.lastIndexOf("/"));
-  return claims.some((c) => c.account !== "root" && isStrictlyBelow(parent, c.path));
+export function intermediateRedirectable(path: string, claims: ClaimIndex): boolean {
+  return claims.above(path.slice(0, path.lastIndexOf("/"))) !== undefined;
 }
 
 /**
@@ -176,7 +176,7 @@ export const rootOpInServiceDir: Rule = {
       if (!op.under || !op.followsSymlinks || grouped.has(op) || op.recursive) continue;
       if (op.op === "mkdir-p" || op.op === "mkdir") continue; // creating directories alone is reported with the chown that follows
       const fixes: Fix[] = [];
-      const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op, d.ops, d.claims) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
+      const f = op.op === "chown" || op.op === "chmod" ? noFollowFix(ctx, op, d.ops, d.claimIndex) : AS_USER_OPS.has(op.op) ? asUserFix(ctx, op, d.ops) : undefined;
       if (f) fixes.push(f);
       findings.push({ message: describe(op), range: opRange(ctx, op), service: op.service, fixes });
     }
