@@ -89,7 +89,7 @@ export function scoreState(s: SecurityState): ExposureResult {
 
 /** Scores by directives: many units (and the trials of ranges and hardening) repeat, so results are cached. */
 const CACHE = new Map<string, ExposureResult>();
-const CACHE_LIMIT = 20000;
+const CACHE_LIMIT = 2000; // each result holds 81 checks: keep the cache small
 
 function cacheKey(unit: UnitDirectives): string {
   const part = (r: Record<string, string[]> | undefined) => {

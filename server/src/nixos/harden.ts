@@ -57,7 +57,7 @@ export function hardeningPlan(u: NixUnit): HardeningPlan | undefined {
   ]);
   if (PLANS.has(key)) return PLANS.get(key);
   const plan = computePlan(u);
-  if (PLANS.size > 5000) PLANS.clear();
+  if (PLANS.size > 500) PLANS.clear();
   PLANS.set(key, plan);
   return plan;
 }
