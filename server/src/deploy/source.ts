@@ -150,20 +150,11 @@ export function asScalar(v: { datum: Datum | undefined; env: Env } | undefined):
 
 /** The strings of a list written `'("a" "b")`, `(list "a" "b")` or `` `("a" ,b) ``. */
 export function stringList(v: { datum: Datum | undefined; env: Env } | undefined, src: Source): string[] | undefined {
-  if (!v?.datum) return undefined;
-  let d = v.datum;
-  let quoted = false;
-  if (d.t === "prefix" && (d.kind === "quote" || d.kind === "quasiquote") && d.value) {
-    d = d.value;
-    quoted = true;
-  }
-  if (!isList(d)) return undefined;
-  const items = quoted ? d.items : head(d) === "list" ? d.items.slice(1) : undefined;
-  if (!items) return undefined;
+  const list = listItems(v);
+  if (!list) return undefined;
   const result: string[] = [];
-  for (const item of items) {
-    const x = item.t === "prefix" && item.kind === "unquote" ? item.value : item;
-    const s = resolveString(x, v.env, src.ctx);
+  for (const item of list.items) {
+    const s = resolveString(item, list.env, src.ctx);
     if (s.kind === "known") result.push(s.value);
   }
   return result;
