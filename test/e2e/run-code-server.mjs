@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { USER_SETTINGS } from './lib/workbench.mjs';
 
 const t0 = Date.now();
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,32 +116,9 @@ const xdg = {
 for (const d of Object.values(xdg)) fs.mkdirSync(d, { recursive: true });
 const userDataDir = path.join(run, 'data');
 fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-fs.writeFileSync(
-  path.join(userDataDir, 'User/settings.json'),
-  JSON.stringify(
-    {
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'workbench.enableExperiments': false,
-      'workbench.secondarySideBar.defaultVisibility': 'hidden',
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'chat.disableAIFeatures': true,
-      'chat.commandCenter.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoUpdate': false,
-      'extensions.autoCheckUpdates': false,
-      'extensions.ignoreRecommendations': true,
-      'update.mode': 'none',
-      'security.workspace.trust.enabled': false,
-      'git.enabled': false,
-      'files.autoSave': 'off',
-      'editor.hover.enabled': true,
-      'window.restoreWindows': 'none',
-    },
-    null,
-    2,
-  ),
-);
+// the same quiet workbench as the scenario and vsix runs; the suite runs with the hover delay untouched
+const { 'editor.hover.delay': _hoverDelay, ...settings } = USER_SETTINGS;
+fs.writeFileSync(path.join(userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
 const workspace = path.join(run, 'workspace');
 fs.cpSync(path.join(repo, 'test/e2e/workspace'), workspace, { recursive: true });
 fs.mkdirSync(screenshotDir, { recursive: true });
