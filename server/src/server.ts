@@ -10,11 +10,11 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import type { Position, Range } from "./model/range";
-import { runsAsRoot } from "./model/service";
+import { runsAsRoot, type Service } from "./model/service";
 import { codeActions } from "./features/codeActions";
 import { toDiagnostics } from "./features/diagnostics";
 import { reportHtml } from "./features/report";
-import { authorityMarkdown, lensTitle } from "./features/summary";
+import { authorityMarkdown, lensTitle, rootOpMarkdown } from "./features/summary";
 import { SourceDocument } from "./parsing/document";
 import { languageOfEditorId, languageOfPath } from "./parsing/languages";
 import { DEFAULT_SETTINGS, type Settings } from "./rules/rule";
@@ -326,12 +326,20 @@ export function startServer(connection: Connection): void {
   connection.onHover(async ({ textDocument, position }) => {
     const analysis = await analysisOf(textDocument.uri);
     if (!analysis) return null;
+    const describe = (service: Service) =>
+      deploy.hover(service) ?? (isUsedService(service) ? usedServiceMarkdown(service, analysis.result.findings, catalogService.catalog) : authorityMarkdown(service, analysis.result.findings));
+    // on a root-run operation (often in a procedure outside the service's own form): that operation,
+    // then the service it runs for
+    const ops = analysis.result.model.services.flatMap((s) => s.authority.rootOps.filter((op) => contains(op.at, position)).map((op) => ({ op, owner: s })));
+    if (ops.length > 0) {
+      ops.sort((a, b) => size(a.op.at) - size(b.op.at));
+      return { contents: { kind: "markdown", value: `${rootOpMarkdown(ops[0].op, ops[0].owner)}\n\n---\n\n${describe(ops[0].owner)}` }, range: ops[0].op.at };
+    }
     const candidates = analysis.result.model.services.filter((s) => contains(s.nameRange, position) || contains(s.range, position));
     if (candidates.length === 0) return null;
     candidates.sort((a, b) => size(a.range) - size(b.range));
     const service = candidates[0];
-    const value = deploy.hover(service) ?? (isUsedService(service) ? usedServiceMarkdown(service, analysis.result.findings, catalogService.catalog) : authorityMarkdown(service, analysis.result.findings));
-    return { contents: { kind: "markdown", value }, range: service.nameRange };
+    return { contents: { kind: "markdown", value: describe(service) }, range: service.nameRange };
   });
 
   /** Memory and index size, for benchmarks and the output channel. */

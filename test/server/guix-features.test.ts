@@ -63,6 +63,17 @@ test("hover on a service shows its authority table", async () => {
   assert.match(value, /guix\/runs-as-root/);
 });
 
+test("hover on a root-run operation explains that operation, then its service", async () => {
+  const line = lineOf("(chown pastes uid gid)");
+  const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri }, position: { line, character: text.split("\n")[line].indexOf("chown") + 1 } });
+  const value = (hover.contents as { value: string }).value;
+  assert.match(value, /^\*\*Root-run `chown`\*\* on `\/var\/lib\/pastebin\/pastes` at activation/);
+  assert.match(value, /\*\*unsafe\*\*: `\/var\/lib\/pastebin` belongs to the `pastebin` account/);
+  assert.match(value, /\*\*service-type `pastebin`\*\*/);
+  assert.equal(hover.range?.start.line, line);
+});
+
+
 test("a quick fix applied through the server removes its finding; ignore-with-a-reason silences one", async () => {
   const diagnostics: Diagnostic[] = await client.waitForDiagnostics(uri, (p) => p.version === 1);
   const root = diagnostics.find((d) => d.code === "guix/runs-as-root")!;

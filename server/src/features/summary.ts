@@ -1,5 +1,5 @@
 import type { Finding } from "../model/finding";
-import type { Service } from "../model/service";
+import type { RootOp, Service } from "../model/service";
 import { runsAsRoot } from "../model/service";
 import type { Value } from "../model/value";
 
@@ -84,4 +84,16 @@ export function authorityMarkdown(service: Service, findings: readonly Finding[]
     md += `\n**Findings**\n\n` + own.map((f) => `- \`${f.ruleId}\`: ${f.message}${f.fixes.length ? ` — fix: ${f.fixes[0].title}` : ""}`).join("\n") + "\n";
   }
   return md;
+}
+
+/** One root-run operation: what it does, where, and whether a symlink planted by an account redirects it. */
+export function rootOpMarkdown(op: RootOp, service: Service): string {
+  const path = show(op.path, (p) => p);
+  const when = op.phase === "start" ? "in `start` code (PID 1, root)" : "at activation (root, at boot and every reconfigure)";
+  const safety = op.under
+    ? `**unsafe**: \`${op.under.path}\` belongs to the \`${op.under.account}\` account (${op.under.how}), which can plant a symlink below it`
+    : op.followsSymlinks
+      ? "follows symlinks, but no account is known to own a directory above this path"
+      : "does not follow symlinks";
+  return `**Root-run \`${op.op}\`** on \`${path}\` ${when}, for ${service.kind} \`${service.name}\`: ${safety}.`;
 }
