@@ -6,15 +6,24 @@ import type { PathClaim } from "../model/service";
  */
 export class ClaimIndex {
   private readonly byPath = new Map<string, PathClaim[]>();
+  private readonly byAccount = new Map<string, PathClaim[]>();
 
   constructor(readonly all: readonly PathClaim[]) {
     for (const c of all) {
+      let mine = this.byAccount.get(c.account);
+      if (!mine) this.byAccount.set(c.account, (mine = []));
+      mine.push(c);
       if (c.account === "root" || !c.path.startsWith("/")) continue;
       const key = c.path.length > 1 ? c.path.replace(/\/+$/, "") : c.path;
       let list = this.byPath.get(key);
       if (!list) this.byPath.set(key, (list = []));
       list.push(c);
     }
+  }
+
+  /** Every claim of one account. */
+  of(account: string): readonly PathClaim[] {
+    return this.byAccount.get(account) ?? [];
   }
 
   /** The innermost non-root claim on a directory strictly above `path` (never `/` itself). */

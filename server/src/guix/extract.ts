@@ -7,7 +7,7 @@ import type { SourceDocument } from "../parsing/document";
 import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ServiceRegion, ServiceTypeInfo, ShadowDefinition } from "./model";
 import { isStrictlyBelow, resolveAccount, resolveString, type ResolveContext } from "./resolve";
 import { Env, readTopLevel } from "./scope";
-import { type Atom, type Datum, head, isList, isSymbol, keywordArgs, type List, recordFields, toData, unquoted, walk } from "./sexp";
+import { type Atom, type Datum, head, isList, isSymbol, keywordArgs, type List, recordFields, toDataIncremental, unquoted, walk } from "./sexp";
 import { type CallSite, callOf, callsWithin, walkFile } from "./walk";
 
 /** Procedures that write or change a path, and which argument is that path. */
@@ -61,7 +61,7 @@ const ALL_NAMESPACES = ["cgroup", "mnt", "pid", "ipc", "uts", "user", "net"];
  * claims learned from other files of the workspace (one service's directory chowned in another file).
  */
 export function extractGuix(document: SourceDocument, external: readonly PathClaim[] = []): FileModel {
-  const data = toData(document.tree.rootNode);
+  const data = toDataIncremental(document);
   const top = readTopLevel(data);
   const walked = walkFile(data, top);
   const ctx: ResolveContext = { top, walk: walked, text: document.text };

@@ -93,6 +93,78 @@ export function toData(root: Node): Datum[] {
   }
 }
 
+/** Converts one node and its subtree (a top-level form): zero datums for a comment, several for an ERROR. */
+function convertNode(node: Node): Datum[] {
+  const top: Datum[] = [];
+  const cursor = node.walk();
+  const stack: { items: Datum[]; node: List | Prefixed | null }[] = [{ items: top, node: null }];
+  let depth = 0;
+  for (;;) {
+    if (visit(cursor, stack)) {
+      if (cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      stack.pop();
+    }
+    for (;;) {
+      if (depth === 0) {
+        cursor.delete();
+        return top;
+      }
+      if (cursor.gotoNextSibling()) break;
+      cursor.gotoParent();
+      depth--;
+      stack.pop();
+    }
+  }
+}
+
+function shifted(d: Datum, delta: number): Datum {
+  switch (d.t) {
+    case "list": {
+      const copy: List = { ...d, start: d.start + delta, end: d.end + delta, items: d.items.map((x) => shifted(x, delta)) };
+      return copy;
+    }
+    case "prefix":
+      return { ...d, start: d.start + delta, end: d.end + delta, value: d.value && shifted(d.value, delta) };
+    default:
+      return { ...d, start: d.start + delta, end: d.end + delta };
+  }
+}
+
+const FORMS = new WeakMap<object, Map<string, { start: number; data: Datum[] }>>();
+
+/**
+ * toData for a document that is edited again and again: top-level forms whose text did not change
+ * are taken from the previous conversion (moved to their new offset) instead of being walked again
+ * through the wasm tree, which is most of the cost of an edit.
+ */
+export function toDataIncremental(document: { text: string; tree: { rootNode: Node } }): Datum[] {
+  const root = document.tree.rootNode;
+  const previous = FORMS.get(document);
+  const next = new Map<string, { start: number; data: Datum[] }>();
+  const out: Datum[] = [];
+  for (let i = 0, n = root.childCount; i < n; i++) {
+    const child = root.child(i);
+    if (!child || !child.isNamed) continue;
+    const start = child.startIndex;
+    if (child.hasError || child.isError || child.isMissing) {
+      out.push(...convertNode(child)); // broken forms are never reused
+      continue;
+    }
+    const text = document.text.slice(start, child.endIndex);
+    const hit = previous?.get(text) ?? next.get(text);
+    let data: Datum[];
+    if (hit) data = hit.start === start ? hit.data : hit.data.map((d) => shifted(d, start - hit.start));
+    else data = convertNode(child);
+    if (!next.has(text)) next.set(text, { start, data });
+    out.push(...data);
+  }
+  FORMS.set(document, next);
+  return out;
+}
+
 /** Adds the cursor's node to the current container; returns true when its children must be visited (and pushes it). */
 function visit(cursor: TreeCursor, stack: { items: Datum[]; node: List | Prefixed | null }[]): boolean {
   const type = cursor.nodeType;

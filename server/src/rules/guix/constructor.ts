@@ -200,7 +200,7 @@ export function wrapperMappings(ctx: RuleContext, d: GuixDetails, info: Construc
   const seen = new Set<string>();
   const account = accountFor(d, service).name;
   const user = service.authority.user.kind === "known" ? service.authority.user.value : undefined;
-  const owned = d.claims.filter((c) => c.account === account || (user && c.account === user)).map((c) => c.path);
+  const owned = [...d.claimIndex.of(account), ...(user && user !== account ? d.claimIndex.of(user) : [])].map((c) => c.path);
   // one mapping per directory; what lies below a mapped directory comes with it
   for (const path of owned) {
     if (seen.has(path) || owned.some((other) => isStrictlyBelow(path, other))) continue;

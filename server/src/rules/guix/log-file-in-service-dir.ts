@@ -1,4 +1,3 @@
-import { isStrictlyBelow } from "../../guix/resolve";
 import type { Rule, RawFinding } from "../rule";
 import { daemons } from "./constructor";
 import { asciiName, details, fix, rangeOf, replace, schemeString } from "./util";
@@ -17,9 +16,7 @@ export const logFileInServiceDir: Rule = {
       const path = service.authority.logFile;
       if (!log?.value || !path || path.kind !== "known") continue;
       // the innermost directory an account can write that holds the log file
-      const claim = d.claims
-        .filter((c) => c.account !== "root" && isStrictlyBelow(path.value, c.path))
-        .sort((a, b) => b.path.length - a.path.length)[0];
+      const claim = d.claimIndex.above(path.value);
       if (!claim) continue;
       const target = `/var/log/${asciiName(service.name)}.log`;
       findings.push({
