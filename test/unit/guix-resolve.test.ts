@@ -114,6 +114,37 @@ test("shepherd service names from symbol-append and string->symbol", async () =>
   );
 });
 
+test("match-lambda `($ <record> a b …)` binds a, b, … to the record's fields in order (their defaults)", async () => {
+  const text = `(define-record-type* <pond-configuration> pond-configuration make-pond-configuration pond-configuration?
+  (package pond-configuration-package (default pond))
+  (name pond-configuration-name (default "east"))
+  (user pond-configuration-user (default "pond"))
+  (port pond-configuration-port))
+(define pond-shepherd-service
+  (match-lambda
+    (($ <pond-configuration> package name user port)
+     (list (shepherd-service
+            (provision (list (symbol-append 'pond- (string->symbol name))))
+            (start #~(make-forkexec-constructor (list "/bin/pond" #$port) #:user #$user #:group #$user)))))))
+(define (other-service cfg)
+  (shepherd-service
+   (provision (list (string->symbol
+                     (string-append (pond-label
+                                     cfg) "-setup"))))
+   (start #~(make-forkexec-constructor (list "/bin/true") #:user "nobody2" #:group "nobody2"))))`;
+  const a = await analyzeText(text, "guix");
+  a.document.dispose();
+  const services = a.model.services.filter((s) => s.kind === "shepherd-service");
+  assert.deepEqual(
+    services.map((s) => [s.name, s.authority.user]),
+    [
+      ["pond-east", known("pond")],
+      // not resolvable: the expression as written, on one line
+      ['(string->symbol (string-append (pond-label cfg) "-setup"))', known("nobody2")],
+    ],
+  );
+});
+
 test("ownership claims: chown, mkdir-p/perms, home directories, writable mappings", async () => {
   const claims = await claimsOf(`(define (accounts)
   (list (user-account (name "a") (group "a") (home-directory "/var/lib/a"))

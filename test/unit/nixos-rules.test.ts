@@ -163,3 +163,22 @@ test("fixes keep CRLF line endings", async () => {
   a.document.dispose();
   for (const f of a.findings) for (const fix of f.fixes) for (const e of fix.edits) assert.doesNotMatch(e.newText.replace(/\r\n/g, ""), /\n/, `${fix.title} uses CRLF`);
 });
+
+test("the condition a unit is defined under keeps its meaning: an `||` inside mkIf is parenthesised after `&&`", async () => {
+  const text = [
+    "{ config, lib, ... }:",
+    "let cfg = config.services.demo; in {",
+    "  config = lib.mkIf cfg.enable {",
+    "    systemd.services.demo-reload = lib.mkIf (cfg.reload || cfg.watch) {",
+    '      serviceConfig.ExecStart = "/run/current-system/sw/bin/true";',
+    "    };",
+    "  };",
+    "}",
+    "",
+  ].join("\n");
+  const a = await analyzeText(text, "nix");
+  a.document.dispose();
+  const root = a.findings.find((f) => f.ruleId === "nixos/runs-as-root")!;
+  assert.ok(root, "the unit runs as root");
+  assert.match(root.message, /\(defined when cfg\.enable && \(cfg\.reload \|\| cfg\.watch\)\)/);
+});

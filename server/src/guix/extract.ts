@@ -353,7 +353,7 @@ function readShepherdService(site: CallSite, ctx: ResolveContext): ConstructorIn
     else if (first) {
       const v = resolveString(head(first) === "string->symbol" && isList(first) ? first.items[1] : first, site.env, ctx);
       if (v.kind === "known") service = v.value;
-      else service = ctx.text.slice(first.start, first.end);
+      else service = ctx.text.slice(first.start, first.end).replace(/\s+/g, " "); // as written, on one line
     }
   } else if (isList(provision) && isSymbol(provision.items[0])) service = (provision.items[0] as Atom).value;
   else if (provision) {

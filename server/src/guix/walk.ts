@@ -165,7 +165,7 @@ export function walkFile(data: readonly Datum[], top: TopLevel): WalkResult {
       for (const clause of d.items.slice(from)) {
         if (!isList(clause)) continue;
         const inner = env.child();
-        bindPattern(clause.items[0], inner);
+        bindPattern(clause.items[0], inner, top);
         body(clause.items.slice(1), inner, inGexp, topDefine, clause, 1, depth + 1);
       }
       return;
@@ -251,17 +251,28 @@ function bindParams(env: Env, procedure: string, params: string[], keywords: Map
   for (const [k, { fallback }] of keywords) env.set(k, { kind: "param", procedure, index: -1, keyword: k, fallback, env });
 }
 
-/** match patterns bind their variables to values pola cannot know. */
-function bindPattern(pattern: Datum | undefined, env: Env): void {
+/**
+ * match patterns bind their variables to values pola cannot know, except `($ <record> a b …)` on a
+ * define-record-type* / define-configuration of this file: a, b, … are its fields in order, read (as
+ * match-record does) as their defaults.
+ */
+function bindPattern(pattern: Datum | undefined, env: Env, top: TopLevel): void {
   if (!pattern) return;
   if (isSymbol(pattern)) {
     if (pattern.value !== "_" && pattern.value !== "..." && pattern.value !== "else") env.set(pattern.value, { kind: "opaque", why: `${pattern.value} comes from a match pattern` });
     return;
   }
-  if (pattern.t === "prefix" && pattern.value) return bindPattern(pattern.value, env);
+  if (pattern.t === "prefix" && pattern.value) return bindPattern(pattern.value, env, top);
   if (isList(pattern)) {
     const h = head(pattern);
     const items = h === "$" || h === "=" || h === "?" ? pattern.items.slice(2) : pattern.items;
-    for (const item of items) bindPattern(item, env);
+    const record = h === "$" && isSymbol(pattern.items[1]) ? (pattern.items[1] as Atom).value : undefined;
+    const fields = record ? [...(top.records.get(record)?.values() ?? [])] : [];
+    items.forEach((item, i) => {
+      const f = fields[i];
+      if (f && isSymbol(item) && item.value !== "_" && item.value !== "...") {
+        env.set(item.value, f.defaultValue ? { kind: "value", datum: f.defaultValue, env: top.env } : { kind: "opaque", why: `field ${f.field} of ${record}` });
+      } else bindPattern(item, env, top);
+    });
   }
 }

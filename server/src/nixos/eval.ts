@@ -38,7 +38,9 @@ export function condText(c: Cond): string {
 }
 
 export function condsText(cs: readonly Cond[]): string {
-  return cs.map(condText).join(" && ");
+  if (cs.length < 2) return cs.map(condText).join(" && ");
+  // `||` and `->` bind looser than `&&` (and if/let/with/assert reach to the end): keep each condition's own meaning
+  return cs.map((c) => (!c.negated && /\|\||->|^(?:if|let|with|assert)\b/.test(c.text) ? `(${c.text})` : condText(c))).join(" && ");
 }
 
 export function sameCond(a: Cond, b: Cond): boolean {
