@@ -447,3 +447,22 @@ test("asciiName makes names fit for accounts and store items", () => {
   assert.equal(asciiName("vpn λ 😀"), "vpn");
   assert.equal(asciiName("(symbol-append 'x)"), "symbol-append-x");
 });
+
+test("old channels: dmd-service records extending dmd-root-service-type are shepherd services too", async () => {
+  const text = `(define-module (old lshd))
+(define (lshd-dmd-service config)
+  (list (dmd-service
+         (provision '(lshd))
+         (start #~(make-forkexec-constructor (list #$(file-append lsh "/sbin/lshd") "-p" "22")))
+         (stop #~(make-kill-destructor)))))
+(define lshd-service-type
+  (service-type (name 'lshd)
+                (extensions (list (service-extension dmd-root-service-type lshd-dmd-service)))))
+`;
+  const a = await analyzeText(text, "guix");
+  const daemon = a.model.services.find((s) => s.kind === "shepherd-service");
+  assert.equal(daemon?.name, "lshd");
+  assert.equal(daemon?.parent, "lshd");
+  assert.ok(a.findings.some((f) => f.ruleId === "guix/runs-as-root" && f.service === "lshd"));
+  a.document.dispose();
+});

@@ -110,7 +110,8 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
   // ---- shepherd services and their constructors ----
   const constructors: ConstructorInfo[] = [];
   const services: Service[] = [];
-  const shepherdSites = walked.callsByName.get("shepherd-service") ?? [];
+  // dmd-service: the same record under Shepherd's name before 2016 (old channels still use it)
+  const shepherdSites = [...(walked.callsByName.get("shepherd-service") ?? []), ...(walked.callsByName.get("dmd-service") ?? [])];
   for (const site of shepherdSites) {
     const info = readShepherdService(site, ctx);
     constructors.push(info);
@@ -276,7 +277,7 @@ function readServiceTypes(walked: ReturnType<typeof walkFile>, top: ReturnType<t
       if (!proc || !isSymbol(target)) return false;
       const procs = procedureSpans(proc, top);
       if (target.value === "activation-service-type") info.activation.push(...procs);
-      else if (target.value === "shepherd-root-service-type") info.shepherd.push(...procs);
+      else if (target.value === "shepherd-root-service-type" || target.value === "dmd-root-service-type") info.shepherd.push(...procs);
       else if (target.value === "account-service-type") {
         info.accounts.push(...procs);
         info.accountExtension = d;
