@@ -466,3 +466,17 @@ test("old channels: dmd-service records extending dmd-root-service-type are shep
   assert.ok(a.findings.some((f) => f.ruleId === "guix/runs-as-root" && f.service === "lshd"));
   a.document.dispose();
 });
+
+test("runs-as-root says so when the daemon is told to switch user itself", async () => {
+  const text = `(define (statd-shepherd-service config)
+  (list (shepherd-service
+         (provision '(statd))
+         (start #~(make-forkexec-constructor
+                   (list #$(file-append statd "/sbin/statd") "--user" "statd" "--chroot" "/var/empty"))))))
+`;
+  const a = await analyzeText(text, "guix");
+  const f = a.findings.find((x) => x.ruleId === "guix/runs-as-root");
+  assert.ok(f);
+  assert.match(f.message, /until it drops privileges itself \(it is given --user\)/);
+  a.document.dispose();
+});
