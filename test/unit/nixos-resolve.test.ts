@@ -263,10 +263,11 @@ test("string escapes and indented strings decode as Nix does", async () => {
   assert.equal(u.directives["C"]!.value, "x$\${y}", "`$${` is not an interpolation");
 });
 
-test("User depends on an option: unknown, and the score is a range", async () => {
+test("User from the module's option default (root); options in conditions still make the score a range", async () => {
   const units = await fixture("exposure/range.nix");
   const u = unit(units, "queue-runner");
-  assert.deepEqual(brief(u.directives["User"]), { value: "${cfg.user}", confidence: "unknown", why: "cfg.user" });
+  assert.deepEqual(brief(u.directives["User"]), { value: "root", confidence: "default", why: 'option services.queue-runner.user (default "root")' });
+  assert.ok(!u.score.unknownKeys.includes("User"), "the default is scored as the value, like mkDefault");
   assert.deepEqual(brief(u.directives["PrivateTmp"]), {
     value: "true",
     confidence: "conditional",
@@ -285,7 +286,8 @@ test("User depends on an option: unknown, and the score is a range", async () =>
       { when: "!cfg.sandbox", value: "full" },
     ],
   });
-  assert.equal(u.score.best.score, 8.8);
+  // best case before: some non-root user (8.8); now the default user root is scored
+  assert.equal(u.score.best.score, 9.2);
   assert.equal(u.score.worst.score, 9.6);
 });
 
@@ -337,4 +339,106 @@ test("an unknown serviceConfig makes every scored directive part of the range", 
   assert.deepEqual(brief(u.directives["DynamicUser"]), { value: "true", confidence: "literal" });
   assert.ok(u.score.unknownKeys.includes("PrivateNetwork"));
   assert.ok(u.score.best.score < u.score.worst.score);
+});
+
+test("the module's own option defaults: `cfg.<option>` reads the declared literal default, as an overridable default", async () => {
+  const units = await unitsOf(`{ config, lib, pkgs, ... }:
+let
+  cfg = config.services.kettle;
+  inherit (lib) mkOption types;
+in {
+  options.services.kettle = {
+    enable = lib.mkEnableOption "the kettle";
+    user = mkOption { type = types.str; default = "kettle"; description = "Account it runs as."; };
+    group = lib.mkOption {
+      type = types.str;
+      default = "brew";
+    };
+    port = mkOption { type = types.port; default = 4180; };
+    protect = mkOption { type = types.bool; default = true; };
+    extraGroups = mkOption { type = types.listOf types.str; default = [ "tea" "water" ]; };
+    stateDir = mkOption { type = types.str; default = "/var/lib/\${cfg.user}"; defaultText = "/var/lib/kettle"; };
+    home = mkOption { type = types.str; defaultText = "/srv/kettle"; };
+    nothing = mkOption { type = types.nullOr types.str; default = null; };
+    package = lib.mkPackageOption pkgs "kettle" { };
+  };
+  config = lib.mkIf cfg.enable {
+    systemd.services.kettle = {
+      environment.PORT = toString cfg.port;
+      serviceConfig = {
+        User = cfg.user;
+        Group = config.services.kettle.group;
+        SupplementaryGroups = cfg.extraGroups;
+        PrivateTmp = cfg.protect;
+        WorkingDirectory = cfg.stateDir;
+        StateDirectory = cfg.home;
+        ProtectHome = cfg.nothing;
+        ExecStart = "\${cfg.package}/bin/kettle --port \${toString cfg.port}";
+        RemoveIPC = cfg.enable;
+      };
+    };
+  };
+}`);
+  const u = unit(units, "kettle");
+  assert.equal(u.when, "cfg.enable", "the enable option's default does not decide the module's condition");
+  const d = u.directives;
+  assert.deepEqual(brief(d["User"]), { value: "kettle", confidence: "default", why: 'option services.kettle.user (default "kettle")' });
+  assert.deepEqual(brief(d["Group"]), { value: "brew", confidence: "default", why: 'option services.kettle.group (default "brew")' });
+  assert.deepEqual(brief(u.environment["PORT"]), { value: "4180", confidence: "default", why: "option services.kettle.port (default 4180)" });
+  assert.deepEqual(brief(d["SupplementaryGroups"]), { value: ["tea", "water"], confidence: "default", why: 'option services.kettle.extraGroups (default [ "tea" "water" ])' });
+  assert.deepEqual(brief(d["PrivateTmp"]), { value: "true", confidence: "default", why: "option services.kettle.protect (default true)" });
+  assert.deepEqual(brief(d["RemoveIPC"]), { value: "false", confidence: "default", why: "option services.kettle.enable (default false)" });
+  // null: nothing written, as for `ProtectHome = null;`
+  assert.deepEqual(brief(d["ProtectHome"]), { value: null, confidence: "default", why: "option services.kettle.nothing (default null)" });
+  // an expression, defaultText only, a package: still unknown, named as written
+  assert.deepEqual(brief(d["WorkingDirectory"]), { value: "${cfg.stateDir}", confidence: "unknown", why: "cfg.stateDir" });
+  assert.deepEqual(brief(d["StateDirectory"]), { value: "${cfg.home}", confidence: "unknown", why: "cfg.home" });
+  assert.equal(d["ExecStart"]?.confidence, "unknown");
+  // exposure: defaults are scored as values, not as part of the range
+  assert.ok(!u.score.unknownKeys.includes("User"));
+  assert.ok(!u.score.unknownKeys.includes("PrivateTmp"));
+  assert.deepEqual(u.score.unit.service["User"], ["kettle"]);
+  assert.deepEqual(u.score.unit.service["PrivateTmp"], ["true"]);
+});
+
+test("option defaults: a nested `options = { services.foo = { … }; }` set, `with cfg;`, and mkDefault of an option", async () => {
+  const doc = await SourceDocument.create(
+    "file:///test.nix",
+    "nix",
+    `{ config, lib, ... }:
+with lib;
+let cfg = config.services.pot; in {
+  options = {
+    services.pot = {
+      user = mkOption { default = "potter"; };
+      listen.port = mkOption { type = types.port; default = 8080; };
+      dir = mkOption { default = cfg.user; };
+    };
+  };
+  config.systemd.services.pot.serviceConfig = with cfg; {
+    User = mkDefault user;
+    ExecStart = "pot --port \${toString listen.port}";
+    Environment = [ "PORT=\${toString cfg.listen.port}" ];
+    WorkingDirectory = dir;
+    LimitNOFILE = cfg.listen.port;
+    ReadWritePaths = cfg.undeclared;
+  };
+}`,
+  );
+  try {
+    const model = extractNix(doc);
+    const u = nixDetails(model).units.find((x) => x.name === "pot");
+    assert.ok(u);
+    const d = u.directives;
+    assert.deepEqual(brief(d["User"]), { value: "potter", confidence: "default", why: 'option services.pot.user (default "potter")' });
+    assert.deepEqual(brief(d["LimitNOFILE"]), { value: "8080", confidence: "default", why: "option services.pot.listen.port (default 8080)" });
+    assert.deepEqual(brief(d["WorkingDirectory"]), { value: "${dir}", confidence: "unknown", why: "dir" });
+    assert.deepEqual(brief(d["ReadWritePaths"]), { value: "${cfg.undeclared}", confidence: "unknown", why: "cfg.undeclared" });
+    // interpolated into a longer string: still named as written
+    assert.equal(d["ExecStart"]?.confidence, "unknown");
+    const user = model.services[0]!.authority.user;
+    assert.deepEqual(user.kind === "known" ? user.value : user.kind, "potter");
+  } finally {
+    doc.dispose();
+  }
 });

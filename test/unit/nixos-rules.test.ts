@@ -145,7 +145,7 @@ test("Harden keeps what the service visibly needs", async () => {
   const jit = await fixText("exposure/keep-mdwe-off.nix");
   assert.doesNotMatch(jit, /MemoryDenyWriteExecute/);
   assert.match(jit, /RestrictAddressFamilies = \[ "AF_UNIX" \];/);
-  // a unit whose user depends on an option may be root: no capability restriction, no PrivateUsers
+  // a unit whose user comes from an option (declared default "mailq") may still be configured as root: no capability restriction, no PrivateUsers
   const maybeRoot = await fixText("runs-as-root/not-root.nix", "mailq-option");
   assert.doesNotMatch(maybeRoot, /CapabilityBoundingSet|PrivateUsers/);
   // root, no writable directories declared: ProtectSystem = "full", SystemCallFilter without ~@privileged

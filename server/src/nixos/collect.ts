@@ -4,6 +4,7 @@
  * conditions (mkIf, if, optionalAttrs) and the priority (mkDefault, mkForce, mkOverride) it is under.
  */
 import {
+  emptyAttrs,
   Env,
   Evaluator,
   Lazy,
@@ -15,6 +16,7 @@ import {
   type Cond,
   type Contribution,
 } from "./eval";
+import { configWithDefaults, declaredOptionDefaults } from "./options";
 import { field, namedKids, type Node } from "./syntax";
 
 export type Section = "serviceConfig" | "confinement" | "unitConfig" | "environment" | "unit";
@@ -103,7 +105,15 @@ export class Collector {
     const expr = field(root, "expression") ?? namedKids(root)[0];
     if (expr) {
       let av = this.ev.eval(expr, new Env(null, null, null, null));
-      // A module is usually `{ config, lib, pkgs, ... }: { … }`: apply it to unknown arguments.
+      // A module is usually `{ config, lib, pkgs, ... }: { … }`: apply it to unknown arguments, except
+      // that `config` holds the defaults of the options the module declares itself.
+      const config = av.t === "lambda" ? configWithDefaults(declaredOptionDefaults(this.ev, root)) : undefined;
+      if (config && av.t === "lambda") {
+        const args = emptyAttrs();
+        args.fields.set("config", [{ lazy: Lazy.of(config) }]);
+        args.opaque.push("module arguments");
+        av = this.ev.apply(av, { lazy: Lazy.of(args) });
+      }
       for (let i = 0; i < 3 && av.t === "lambda"; i++) av = this.ev.applyToUnknowns(av, 1).result;
       this.collect(av, "root", { conds: [], prio: NORMAL_PRIORITY });
     }
@@ -150,6 +160,9 @@ export class Collector {
         return;
       case "unknown":
         this.opaque(stage, ctx, av.why);
+        return;
+      case "optdef":
+        this.opaque(stage, ctx, av.text);
         return;
       default:
         return;

@@ -130,6 +130,8 @@ export type AV =
   | { t: "merge"; list: Lazy }
   | { t: "cond"; cond: Cond; then: Lazy; else: Lazy }
   | { t: "absent" }
+  /** The module's own option read through `config`, standing for its declared literal default (overridable). */
+  | { t: "optdef"; option: string; value: AV; note: string; text: string }
   | { t: "unknown"; why: string };
 
 export interface Arg {
@@ -269,7 +271,9 @@ export class Evaluator {
         return strAV(textOf(this.source, node));
       case "variable_expression": {
         const name = field(node, "name");
-        return name ? this.lookup(textOf(this.source, name), env).get() : unknownAV(this.text(node));
+        if (!name) return unknownAV(this.text(node));
+        const v = this.lookup(textOf(this.source, name), env).get();
+        return v.t === "optdef" ? { ...v, text: this.text(node) } : v;
       }
       case "select_expression":
         return this.evalSelect(node, env);
@@ -329,7 +333,7 @@ export class Evaluator {
   condOf(av: AV, node: Node | undefined): boolean | Cond {
     if (av.t === "bool") return av.v;
     while (node && node.type === "parenthesized_expression") node = field(node, "expression") ?? undefined;
-    return { text: node ? this.text(node) : av.t === "unknown" ? av.why : "?", negated: false };
+    return { text: node ? this.text(node) : av.t === "unknown" ? av.why : av.t === "optdef" ? av.text : "?", negated: false };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -493,7 +497,7 @@ export class Evaluator {
       }
       return unknownAV(this.text(node));
     }
-    return base;
+    return base.t === "optdef" ? { ...base, text: this.text(node) } : base;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -797,6 +801,10 @@ export class Evaluator {
         if (v.t === "int" || v.t === "float") return strAV(String(v.v));
         if (v.t === "bool") return strAV(v.v ? "1" : "");
         if (v.t === "null") return strAV("");
+        if (v.t === "optdef") {
+          const inner = this.callBuiltin("toString", [{ lazy: Lazy.of(v.value) }], callText);
+          if (inner.t === "str" && strText(inner.parts).known) return { ...v, value: inner, text: callText() };
+        }
         return { t: "str", parts: [{ expr: callText() }] };
       }
       case "concatStringsSep":
@@ -1065,6 +1073,8 @@ export function toListAV(ev: Evaluator, v: AV, depth = 0): ListAV {
       return toListAV(ev, v.body.get(), depth + 1);
     case "unknown":
       return { t: "list", items: [], opaque: [v.why] };
+    case "optdef":
+      return { t: "list", items: [], opaque: [v.text] };
     default:
       return { t: "list", items: [], opaque: ["not a list"] };
   }

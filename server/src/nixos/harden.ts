@@ -6,7 +6,7 @@
 import { scoreRange, scoreUnit, type ExposureResult, type UnitDirectives } from "../exposure/score";
 import type { NixUnit } from "./extract";
 import { isKnownServiceDirective, isUnitSectionDirective, suggestDirective } from "./names";
-import { unitBoolean } from "./resolve";
+import { fromOptionDefault, unitBoolean } from "./resolve";
 
 export interface HardeningPlan {
   /** Directive name → Nix value text, in the order they will be written. */
@@ -27,8 +27,10 @@ function runsAsRoot(u: NixUnit): boolean {
   const dyn = u.directives["DynamicUser"];
   if (dyn && unitBoolean(dyn.value) === true) return false;
   if (!user) return true;
-  // a user that depends on an option may well be root (often its default): stay root-safe
+  // a user that depends on an option may well be root (often its default, and the configuration may
+  // set root even when the module's default is not): stay root-safe
   if (user.confidence !== "literal" && user.confidence !== "default") return true;
+  if (fromOptionDefault(user)) return true;
   return user.value === "root" || user.value === "0";
 }
 

@@ -51,6 +51,8 @@ interface Rendered {
   base?: UnitValue | null;
   itemConds: Cond[];
   unknowns: string[];
+  /** The module's option defaults the value was read from (`option services.foo.user (default "foo")`). */
+  defaults?: string[];
 }
 
 /** Nesting and branching beyond these is summarised as unknown (keeps adversarial input bounded). */
@@ -87,6 +89,7 @@ export function render(ev: Evaluator, av: AV, depth = 0): Rendered {
       const base: string[] = [];
       const itemConds: Cond[] = [];
       const unknowns: string[] = [...av.opaque];
+      const defaults: string[] = [];
       for (const it of av.items) {
         if (full.length > 20_000) {
           unknowns.push("a list too long to follow");
@@ -94,20 +97,27 @@ export function render(ev: Evaluator, av: AV, depth = 0): Rendered {
         }
         const r = render(ev, it.lazy.get(), depth + 1);
         unknowns.push(...r.unknowns);
+        if (r.defaults) defaults.push(...r.defaults);
         itemConds.push(...it.when, ...r.itemConds);
         const vals = r.full === null ? [] : Array.isArray(r.full) ? r.full : [r.full];
         const baseVals = r.base === undefined ? vals : r.base === null ? [] : Array.isArray(r.base) ? r.base : [r.base];
         full.push(...vals);
         if (it.when.length === 0) base.push(...baseVals);
       }
-      return itemConds.length ? { full, base, itemConds, unknowns } : { full, itemConds, unknowns };
+      const out: Rendered = itemConds.length ? { full, base, itemConds, unknowns } : { full, itemConds, unknowns };
+      if (defaults.length) out.defaults = defaults;
+      return out;
+    }
+    case "optdef": {
+      const r = render(ev, av.value, depth + 1);
+      return { ...r, defaults: [av.note, ...(r.defaults ?? [])] };
     }
     case "unknown":
       return { full: "${" + av.why + "}", itemConds: [], unknowns: [av.why] };
     case "cond": {
       // a conditional inside a value (e.g. a list element): show the `then` side, depend on the condition
       const a = render(ev, av.then.get(), depth + 1);
-      return { full: a.full, itemConds: [av.cond, ...a.itemConds], unknowns: a.unknowns, base: a.full === null ? null : undefined };
+      return { full: a.full, itemConds: [av.cond, ...a.itemConds], unknowns: a.unknowns, base: a.full === null ? null : undefined, defaults: a.defaults };
     }
     default:
       return { full: "${…}", itemConds: [], unknowns: [describeAV(av)] };
@@ -214,6 +224,8 @@ export function resolveDefs(ev: Evaluator, name: string, defs: readonly Def[]): 
   const written = [...defsUsed].some((d) => !d.synthetic);
   const source: Resolved["source"] = synthetic && written ? "file+confinement" : synthetic ? "confinement" : "file";
   const unknowns = [...winners, ...relevant].flatMap((a) => a.r.unknowns);
+  // read from the module's own option defaults: what NixOS writes unless the configuration sets the option
+  const defaults = unique([...winners, ...relevant].flatMap((a) => a.r.defaults ?? []));
   const priority = Number.isFinite(pU) ? pU : Math.min(...relevant.map((a) => a.prio));
 
   if (relevant.length === 0) {
@@ -239,6 +251,7 @@ export function resolveDefs(ev: Evaluator, name: string, defs: readonly Def[]): 
         sites,
       };
     }
+    if (defaults.length) return { name, value: full, confidence: "default", why: defaults.join(", "), priority, source, sites };
     return { name, value: full, confidence: pU > NORMAL_PRIORITY ? "default" : "literal", priority, source, sites };
   }
 
@@ -254,6 +267,7 @@ export function resolveDefs(ev: Evaluator, name: string, defs: readonly Def[]): 
   if (!exhaustive) cases.push({ when: "otherwise", value: baseValue });
   // collapse cases that all give the same value (e.g. both branches of an `if` agree)
   if (cases.every((c) => sameValue(c.value, cases[0]!.value)) && !unknowns.length) {
+    if (defaults.length) return { name, value: cases[0]!.value, confidence: "default", why: defaults.join(", "), priority, source, sites };
     return { name, value: cases[0]!.value, confidence: priority > NORMAL_PRIORITY ? "default" : "literal", priority, source, sites };
   }
   const first = cases.find((c) => c.value !== null)?.value ?? null;
@@ -298,6 +312,11 @@ export function syntheticDef(key: string, av: AV, prio: number, conds: Cond[], a
     binding: at?.binding,
     synthetic: true,
   };
+}
+
+/** The value is the default of an option the module declares (`User = cfg.user;`): the configuration may set another. */
+export function fromOptionDefault(r: Resolved | undefined): boolean {
+  return r?.confidence === "default" && (r.why?.startsWith("option ") ?? false);
 }
 
 /** The boolean a resolved value spells (systemd's spellings), or undefined. */

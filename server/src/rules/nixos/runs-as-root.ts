@@ -1,6 +1,7 @@
 import { runsAsRoot } from "../../model/service";
 import { nixDetails } from "../../nixos/extract";
 import { addDirectives, replaceValue } from "../../nixos/fixes";
+import { fromOptionDefault } from "../../nixos/resolve";
 import type { Fix } from "../../model/finding";
 import type { RawFinding, Rule } from "../rule";
 
@@ -16,6 +17,9 @@ export const runsAsRootRule: Rule = {
     ctx.file.services.forEach((service, i) => {
       const u = units[i];
       if (!u || runsAsRoot(service) !== true) return;
+      // User = cfg.user with the module's option defaulting to root: the unit does set User (the exposure
+      // finding scores the default); this rule is about units that set neither User nor DynamicUser
+      if (fromOptionDefault(u.directives["User"])) return;
       const confined = service.authority.confinement.confined;
       if (confined.kind === "known" && confined.value) return;
       const fixes: Fix[] = [];
