@@ -19,6 +19,7 @@ test("every NixOS rule has a stable id, a doc page with examples and a suppressi
   assert.deepEqual(ids, [
     "nixos/confinement-start-only",
     "nixos/exposure",
+    "nixos/root-op-in-service-dir",
     "nixos/runs-as-root",
     "nixos/secret-in-store",
     "nixos/shared-nobody",

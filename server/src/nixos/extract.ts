@@ -1,7 +1,7 @@
 import type { SourceDocument } from "../parsing/document";
 import type { FileModel } from "../model/file";
 import type { Range } from "../model/range";
-import type { Account, Authority, Mapping, PathClaim, Service } from "../model/service";
+import { runsAsRoot, type Account, type Authority, type Mapping, type PathClaim, type Service } from "../model/service";
 import { conditional, known, unknown, type Value } from "../model/value";
 import { CAPABILITY_NAMES } from "../exposure/data";
 import { scoreRange, topContributors, type ExposureResult, type UnitDirectives } from "../exposure/score";
@@ -10,10 +10,12 @@ import { AnchorFinder, deletionRange, type UnitAnchors } from "./anchors";
 import { Collector, type AccountAcc, type Def, type UnitAcc } from "./collect";
 import { condsText, Evaluator, Lazy, strAV, type AV, type Cond } from "./eval";
 import { defsBySection, render, resolveDefs, syntheticDef, unitBoolean, type Resolved, type UnitValue } from "./resolve";
+import { stringText, walkDefinitions } from "../catalog/nix-walk";
+import { tmpfilesClaims, unitRootSteps, type RootStep } from "./rootsteps";
 import { findStoreFiles, type StoreFile } from "./secrets";
 import { bindingAttrs, literalText, textOf, type Node } from "./syntax";
 
-export type { Resolved, UnitValue, StoreFile, UnitAnchors };
+export type { Resolved, UnitValue, StoreFile, UnitAnchors, RootStep };
 
 /** One key as written in a unit's serviceConfig (every occurrence, before merging). */
 export interface KeySite {
@@ -77,6 +79,8 @@ export interface NixUnit {
   anchors: UnitAnchors;
   /** Source extents of the unit's definitions. */
   extents: { start: number; end: number }[];
+  /** Path operations its start/stop code does as root (filled after the accounts are known). */
+  rootSteps: RootStep[];
 }
 
 export interface NixDetails {
@@ -106,9 +110,62 @@ export function extractNix(document: SourceDocument): FileModel {
   const units = ordered.map((u) => buildUnit(ev, document, u, hints, finder));
   const storeFiles = findStoreFiles(source, root);
   const services = units.map((u) => toService(u, collected.accounts, ev, document));
+  addRootSteps(document, units, services, collected.accounts, ev);
   const claims = services.flatMap((s) => s.authority.writable);
   const details: NixDetails = { units, storeFiles, notes: collected.notes };
   return { services, claims, details };
+}
+
+/**
+ * The root-run steps of each unit's start/stop code, checked against the directories the module gives
+ * non-root accounts (state directories, created homes, tmpfiles `d` entries); the unit's own account
+ * gets its homes and tmpfiles directories as writable claims.
+ */
+function addRootSteps(document: SourceDocument, units: NixUnit[], services: Service[], accounts: AccountAcc[], ev: Evaluator): void {
+  const extra: PathClaim[] = [];
+  for (const a of accounts) {
+    if (a.kind !== "user") continue;
+    const str = (k: string) => {
+      const v = a.fields.get(k)?.get();
+      const r = v ? render(ev, v) : undefined;
+      return r && typeof r.full === "string" && !r.unknowns.length ? r.full : undefined;
+    };
+    const home = str("home");
+    if (home && home.startsWith("/") && str("createHome") === "true" && a.name !== "root") {
+      extra.push({ path: home.replace(/\/+$/, ""), account: a.name, how: "home-directory", at: a.keyNode ? document.rangeOf(a.keyNode) : ZERO });
+    }
+  }
+  const source = document.text;
+  walkDefinitions(source, document.tree.rootNode, (d) => {
+    const path = d.path[0] === "config" ? d.path.slice(1) : d.path;
+    if (path.join(".") !== "systemd.tmpfiles.rules") return true;
+    const stack = [d.value];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.type === "string_expression" || n.type === "indented_string_expression") {
+        const t = n.namedChildren.some((c) => c?.type === "interpolation") ? undefined : stringText(source, n);
+        const c = t !== undefined ? tmpfilesClaims(t, document.rangeOf(n)) : undefined;
+        if (c) extra.push(c);
+        continue;
+      }
+      for (const c of n.namedChildren) if (c) stack.push(c);
+    }
+    return false;
+  });
+  const all = [...services.flatMap((s) => s.authority.writable), ...extra].filter((c) => c.account !== "root" && c.account !== "unknown");
+  units.forEach((u, i) => {
+    const s = services[i]!;
+    const account = s.authority.user.kind === "known" ? s.authority.user.value : undefined;
+    if (account && account !== "root") {
+      for (const c of extra) if (c.account === account && !s.authority.writable.some((w) => w.path === c.path && w.account === c.account)) s.authority.writable.push(c);
+    }
+    u.rootSteps = unitRootSteps(document, u.options, u.directives, runsAsRoot(s), all);
+    s.authority.rootOps = u.rootSteps.map((r) => {
+      const op: Service["authority"]["rootOps"][number] = { op: r.op, path: r.path, followsSymlinks: r.followsSymlinks, phase: r.phase, at: r.at };
+      if (r.under) op.under = r.under;
+      return op;
+    });
+  });
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -180,6 +237,7 @@ function buildUnit(ev: Evaluator, document: SourceDocument, u: UnitAcc, hints: M
     needs,
     anchors: finder.unitAnchors(u),
     extents,
+    rootSteps: [],
   };
   if (u.when.length) unit.when = condsText(u.when);
   return unit;

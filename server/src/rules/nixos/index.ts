@@ -1,6 +1,7 @@
 import type { Rule } from "../rule";
 import { confinementStartOnlyRule } from "./confinement-start-only";
 import { exposureRule } from "./exposure";
+import { rootOpInServiceDirRule } from "./root-op-in-service-dir";
 import { runsAsRootRule } from "./runs-as-root";
 import { secretInStoreRule } from "./secret-in-store";
 import { sharedNobodyRule } from "./shared-nobody";
@@ -18,4 +19,5 @@ export const NIXOS_RULES: readonly Rule[] = [
   unitOptionInServiceConfigRule,
   confinementStartOnlyRule,
   secretInStoreRule,
+  rootOpInServiceDirRule,
 ];
