@@ -54,21 +54,3 @@ export function dedupeClaims(claims: readonly PathClaim[]): PathClaim[] {
     return true;
   });
 }
-
-/** Whether `p` lies strictly below `dir`. */
-export function strictlyBelow(p: string, dir: string): boolean {
-  if (!dir.startsWith("/") || dir === "/") return false;
-  const base = dir.endsWith("/") ? dir.slice(0, -1) : dir;
-  return p.startsWith(base + "/") && p.length > base.length + 1;
-}
-
-/** The innermost directory of a non-root account strictly above `p` (`lastFollowed` false: above its parent). */
-export function claimAbove(p: string, claims: readonly PathClaim[], lastFollowed = true): PathClaim | undefined {
-  const target = lastFollowed ? p : p.slice(0, p.lastIndexOf("/"));
-  let best: PathClaim | undefined;
-  for (const c of claims) {
-    if (c.account === "root" || !strictlyBelow(target, c.path)) continue;
-    if (!best || c.path.length > best.path.length) best = c;
-  }
-  return best;
-}

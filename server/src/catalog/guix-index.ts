@@ -3,7 +3,7 @@ import { extractGuix } from "../guix/extract";
 import { type Datum, head, isList, isSymbol, walk } from "../guix/sexp";
 import type { SourceDocument } from "../parsing/document";
 import type { Service } from "../model/service";
-import { claimAbove, compactAuthority, dedupeClaims } from "./compact";
+import { compactAuthority, dedupeClaims } from "./compact";
 import type { CatalogEntry, DefinedIn, FileIndex, GuixVersionInfo, ServiceList } from "./types";
 
 /** Cheap test before parsing: only files that may define service types or lists of services are read. */
@@ -37,7 +37,7 @@ export function indexGuixDocument(document: SourceDocument, file: string, origin
     const below: NonNullable<CatalogEntry["mkdirPPermsBelow"]> = [];
     for (const op of d.ops) {
       if (op.op !== "mkdir-p/perms" || !op.service || !names.has(op.service) || op.path.kind !== "known") continue;
-      const c = claimAbove(op.path.value, d.claims);
+      const c = d.claimIndex.above(op.path.value);
       if (c) below.push({ path: op.path.value, under: c.path, account: c.account, line: document.lineIndex.positionAt(op.site.form.start).line });
     }
     const key = st.defineName && st.defineName.endsWith("service-type") ? st.defineName : `${st.name}-service-type`;

@@ -4,7 +4,8 @@ import type { PathClaim, RootOp, Service } from "../model/service";
 import { known, unknown } from "../model/value";
 import { extractNix } from "../nixos/extract";
 import type { SourceDocument } from "../parsing/document";
-import { claimAbove, compactAuthority, dedupeClaims, strictlyBelow } from "./compact";
+import { claimAbove, isStrictlyBelow } from "../model/claims";
+import { compactAuthority, dedupeClaims } from "./compact";
 import { attrName, stringText, walkDefinitions } from "./nix-walk";
 import type { CatalogEntry, DefinedIn, FileIndex } from "./types";
 
@@ -201,7 +202,7 @@ function op(name: string, p: string, lastFollowed: boolean, recursive: boolean, 
   if (path.kind === "known") {
     let under = claimAbove(path.value, claims, lastFollowed);
     // a recursive walk over a directory the account owns reaches what the account put there
-    if (!under && recursive) under = claims.find((c) => c.account !== "root" && (c.path === path.value || strictlyBelow(path.value, c.path)));
+    if (!under && recursive) under = claims.find((c) => c.account !== "root" && (c.path === path.value || isStrictlyBelow(path.value, c.path)));
     if (under) o.under = under;
   }
   return o;

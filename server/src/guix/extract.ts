@@ -1,11 +1,11 @@
 import type { FileModel } from "../model/file";
-import { ClaimIndex } from "./claims";
+import { ClaimIndex } from "../model/claims";
 import type { Range } from "../model/range";
 import type { Account, Authority, Mapping, PathClaim, RootOp, Service } from "../model/service";
 import { known, possibleValues, unknown, type Value } from "../model/value";
 import type { SourceDocument } from "../parsing/document";
 import type { ConstructorInfo, GuixDetails, MkdirChownGroup, PathOp, ServiceRegion, ServiceTypeInfo, ShadowDefinition } from "./model";
-import { isStrictlyBelow, resolveAccount, resolveString, type ResolveContext } from "./resolve";
+import { resolveAccount, resolveString, type ResolveContext } from "./resolve";
 import { Env, readTopLevel } from "./scope";
 import { type Atom, type Datum, head, isList, isSymbol, keywordArgs, type List, recordFields, toDataIncremental, unquoted, walk } from "./sexp";
 import { type CallSite, callOf, callsWithin, walkFile } from "./walk";
@@ -150,7 +150,7 @@ export function extractGuix(document: SourceDocument, external: readonly PathCla
       op.service = region.service;
       op.phase = region.phase;
     }
-    if (op.path.kind === "known" && op.followsSymlinks) op.under = claimAbove(op.path.value, op.op, claimIndex);
+    if (op.path.kind === "known" && op.followsSymlinks) op.under = redirectingClaim(op.path.value, op.op, claimIndex);
   }
 
   const groups = mkdirChownGroups(ops, ctx);
@@ -231,7 +231,7 @@ function pathOps(site: CallSite, ctx: ResolveContext): PathOp[] {
  * redirect the op. Ops that do not follow a symlink in the last component (unlink, rename, symlink,
  * mkdir) are redirected only through a directory between the claim and the last component.
  */
-function claimAbove(path: string, op: string, claims: ClaimIndex): PathClaim | undefined {
+function redirectingClaim(path: string, op: string, claims: ClaimIndex): PathClaim | undefined {
   // ops that do not follow the last component are only redirectable through a directory above it
   return LAST_COMPONENT_NOFOLLOW.has(op) ? claims.above(path.slice(0, path.lastIndexOf("/"))) : claims.above(path);
 }

@@ -1,5 +1,5 @@
 import type { Value } from "../model/value";
-import type { ClaimIndex } from "./claims";
+import type { ClaimIndex } from "../model/claims";
 import type { Account, PathClaim, RootOp } from "../model/service";
 import type { Env, TopLevel } from "./scope";
 import type { Atom, Datum, List } from "./sexp";

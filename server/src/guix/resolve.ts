@@ -219,12 +219,6 @@ export function resolveAccount(d: Datum | undefined, env: Env, ctx: ResolveConte
   return undefined;
 }
 
-/** Whether `path` lies strictly below `dir` (the directory itself is not redirectable when its parent is root's). */
-export function isStrictlyBelow(path: string, dir: string): boolean {
-  if (!dir.startsWith("/") || dir === "/") return false;
-  const base = dir.endsWith("/") ? dir.slice(0, -1) : dir;
-  return path.startsWith(base + "/") && path.length > base.length + 1;
-}
 
 export function isSymbolNamed(d: Datum | undefined, ...names: string[]): boolean {
   return isSymbol(d) && names.includes(d.value);

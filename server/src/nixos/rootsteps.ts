@@ -4,7 +4,7 @@
  * their text (never run). A step on a path below a directory a non-root account owns follows what
  * that account put there: a symlink it planted redirects root's write.
  */
-import { claimAbove } from "../catalog/compact";
+import { claimAbove } from "../model/claims";
 import type { Range } from "../model/range";
 import type { PathClaim, RootOp } from "../model/service";
 import { known, unknown, type Value } from "../model/value";

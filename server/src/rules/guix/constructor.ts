@@ -1,5 +1,6 @@
 import type { ConstructorInfo, GuixDetails } from "../../guix/model";
-import { isStrictlyBelow, resolveString, STORE } from "../../guix/resolve";
+import { resolveString, STORE } from "../../guix/resolve";
+import { isStrictlyBelow } from "../../model/claims";
 import { type Datum, head, isList, isSymbol, type List, recordFields, walk } from "../../guix/sexp";
 import type { Fix } from "../../model/finding";
 import type { Service } from "../../model/service";

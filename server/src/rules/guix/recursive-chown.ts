@@ -1,4 +1,4 @@
-import { isStrictlyBelow, resolveAccount, resolveString } from "../../guix/resolve";
+import { resolveAccount, resolveString } from "../../guix/resolve";
 import { type Datum, head, isList, isSymbol, type List, walk } from "../../guix/sexp";
 import { callOf } from "../../guix/walk";
 import type { Rule, RawFinding } from "../rule";

@@ -1,6 +1,5 @@
-import type { ClaimIndex } from "../../guix/claims";
+import type { ClaimIndex } from "../../model/claims";
 import type { PathOp } from "../../guix/model";
-import { isStrictlyBelow } from "../../guix/resolve";
 import type { Range } from "../../model/range";
 import type { PathClaim } from "../../model/service";
 import type { Fix } from "../../model/finding";

@@ -1,4 +1,4 @@
-import { claimAbove } from "../../catalog/compact";
+import { claimAbove } from "../../model/claims";
 import { usageOf } from "../../catalog/usage";
 import type { GuixDetails, PathOp } from "../../guix/model";
 import { isList } from "../../guix/sexp";

@@ -1,4 +1,19 @@
-import type { PathClaim } from "../model/service";
+import type { PathClaim } from "./service";
+
+/** Whether `path` lies strictly below `dir` (the directory itself is not redirectable when its parent is root's). */
+export function isStrictlyBelow(path: string, dir: string): boolean {
+  if (!dir.startsWith("/") || dir === "/") return false;
+  const base = dir.endsWith("/") ? dir.slice(0, -1) : dir;
+  return path.startsWith(base + "/") && path.length > base.length + 1;
+}
+
+/**
+ * The innermost claim of a non-root account on a directory strictly above `path` (with
+ * `lastFollowed` false: above its parent, for operations that do not follow the last component).
+ */
+export function claimAbove(path: string, claims: readonly PathClaim[], lastFollowed = true): PathClaim | undefined {
+  return new ClaimIndex(claims).above(lastFollowed ? path : path.slice(0, path.lastIndexOf("/")));
+}
 
 /**
  * Non-root ownership claims by directory, so "which claim lies above this path" costs a lookup per
