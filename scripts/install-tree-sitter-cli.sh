@@ -11,17 +11,13 @@ set -eu
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/tree-sitter-0.22.6
 wrapper="$cache/tree-sitter"
-L="$cache/root/usr/lib/x86_64-linux-gnu"
+# Debian's multiarch folder for this machine (x86_64-linux-gnu, aarch64-linux-gnu, …) inside the cache
+L="$cache/root/usr/lib/$(uname -m)-linux-gnu"
 
 if [ -x "$wrapper" ] && "$wrapper" --version 2>/dev/null | grep -q ' 0\.22\.6'; then
   echo "$wrapper"
   exit 0
 fi
-
-case "$(uname -m)" in
-  x86_64) ;;
-  *) echo "install-tree-sitter-cli: only x86_64 is supported by this recipe" >&2; exit 1 ;;
-esac
 
 mkdir -p "$cache/lists/partial" "$cache/archives/partial" "$cache/root"
 
@@ -41,11 +37,13 @@ apt-get $O update >&2
 # shellcheck disable=SC2086
 (cd "$cache" && rm -f ./*.deb && apt-get $O download tree-sitter-cli libc6 libgcc-s1 >&2)
 for d in "$cache"/*.deb; do dpkg -x "$d" "$cache/root"; done
+loader=$(ls "$L"/ld-linux*.so.* 2>/dev/null | head -n 1)
+[ -n "$loader" ] || { echo "install-tree-sitter-cli: no dynamic loader in $L" >&2; exit 1; }
 
 cat > "$wrapper.tmp" <<WRAP
 #!/bin/sh
 # tree-sitter 0.22.6 from Debian trixie, run through trixie's loader (see scripts/install-tree-sitter-cli.sh)
-exec "$L/ld-linux-x86-64.so.2" --library-path "$L" "$cache/root/usr/bin/tree-sitter" "\$@"
+exec "$loader" --library-path "$L" "$cache/root/usr/bin/tree-sitter" "\$@"
 WRAP
 chmod +x "$wrapper.tmp"
 mv "$wrapper.tmp" "$wrapper"

@@ -10,7 +10,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import type { Position, Range } from "./model/range";
-import { runsAsRoot, type Service } from "./model/service";
+import { countsAsUnsafe, type Service } from "./model/service";
 import { codeActions } from "./features/codeActions";
 import { toDiagnostics } from "./features/diagnostics";
 import { reportHtml } from "./features/report";
@@ -126,7 +126,7 @@ export function startServer(connection: Connection): void {
     const changed = index.set({
       uri,
       claims: result.model.claims.map((c) => ({ ...c, uri })),
-      unsafeServices: result.model.services.filter((s) => s.kind !== "service-type" && s.kind !== "used-service" && (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under))).length,
+      unsafeServices: result.model.services.filter(countsAsUnsafe).length,
       mtimeMs: Date.now(),
     });
     if (changed) invalidateOthers(uri);

@@ -1,7 +1,7 @@
 import type { GuixDetails } from "../guix/model";
 import type { ResolveContext } from "../guix/resolve";
 import { readTopLevel, type TopLevel } from "../guix/scope";
-import { type Datum, head, isList, isSymbol, toData } from "../guix/sexp";
+import { type Datum, head, isList, isSymbol } from "../guix/sexp";
 import { walkFile } from "../guix/walk";
 import type { FileModel } from "../model/file";
 import { runsAsRoot } from "../model/service";
@@ -110,7 +110,6 @@ export function isDeploymentText(text: string, data: Datum[]): boolean {
   return findDeployment(src, () => undefined) !== undefined;
 }
 
-export { toData };
 
 const cache = new WeakMap<FileModel, DeploymentAnalysis | null>();
 

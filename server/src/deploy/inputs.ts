@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { type Datum, head, isList, isSymbol, toData, walk } from "../guix/sexp";
+import { type Datum, head, isList, isSymbol, toData, toDataIncremental, walk } from "../guix/sexp";
 import { MAX_ANALYSED_BYTES, SourceDocument } from "../parsing/document";
 import { isDeploymentText, machinesOfText, sourceOfText, systemsOf } from "./deployment";
 import type { Committed } from "./git";
@@ -95,7 +95,8 @@ async function parse(text: string, uri: string): Promise<{ data: Datum[] } | und
  */
 export async function loadDeployInputs(document: SourceDocument, file: string | undefined, io: DeployIO, exists: (f: string) => boolean): Promise<DeployInputs | undefined> {
   if (document.language !== "guix" || document.tooLarge || !document.text.includes("machine")) return undefined;
-  const data = toData(document.tree.rootNode);
+  // the same (cached) conversion the Guix extraction of this document uses: typing does not convert twice
+  const data = toDataIncremental(document);
   if (!isDeploymentText(document.text, data)) return undefined;
   const inputs: DeployInputs = { baseline: { kind: "unavailable", why: "the file is not saved on disk" }, systems: [], files: {}, uses: [] };
   if (!file) return inputs;

@@ -556,8 +556,7 @@ function shepherdService(
 }
 
 function serviceTypeService(st: ServiceTypeInfo, services: Service[], ops: PathOp[], accounts: Account[], claims: PathClaim[], range: (d: Datum) => Range): Service {
-  const children = services.filter((s) => s.kind === "shepherd-service" && (s.parent === st.name || st.shepherd.some((span) => offsetsWithin(s, span))));
-  for (const c of children) c.parent = st.name;
+  const children = services.filter((s) => s.kind === "shepherd-service" && s.parent === st.name);
   const own = ops.filter((o) => o.service === st.name);
   const user = combined(children, (c) => c.authority.user);
   const group = combined(children, (c) => c.authority.group);
@@ -583,10 +582,6 @@ function combined(children: Service[], get: (s: Service) => Value<string | null>
   if (first.kind === "known" && values.every((v) => v.kind === "known" && v.value === first.value)) return known(first.value);
   if (values.some((v) => v.kind !== "known")) return unknown(`differs between ${children.map((c) => c.name).join(", ")}`);
   return { kind: "conditional", cases: children.map((c, i) => ({ when: `in ${c.name}`, value: (values[i] as { value: string | null }).value })) };
-}
-
-function offsetsWithin(_s: Service, _span: Datum): boolean {
-  return false;
 }
 
 function within(inner: Range, outer: Range): boolean {

@@ -70,27 +70,12 @@ const SKIPPED = new Set(["comment", "block_comment", "datum_comment", "directive
 
 /** Converts a whole tree, iteratively (files may nest thousands deep). */
 export function toData(root: Node): Datum[] {
-  const top: Datum[] = [];
-  const cursor = root.walk();
-  // stack of containers being filled
-  const stack: { items: Datum[]; node: List | Prefixed | null }[] = [{ items: top, node: null }];
-  if (!cursor.gotoFirstChild()) {
-    cursor.delete();
-    return top;
+  const out: Datum[] = [];
+  for (let i = 0, n = root.childCount; i < n; i++) {
+    const child = root.child(i);
+    if (child?.isNamed) out.push(...convertNode(child));
   }
-  for (;;) {
-    if (visit(cursor, stack)) {
-      if (cursor.gotoFirstChild()) continue;
-      stack.pop();
-    }
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent() || stack.length === 1) {
-        cursor.delete();
-        return top;
-      }
-      stack.pop();
-    }
-  }
+  return out;
 }
 
 /** Converts one node and its subtree (a top-level form): zero datums for a comment, several for an ERROR. */

@@ -100,3 +100,12 @@ export function runsAsRoot(service: Service): boolean | null {
   }
   return null;
 }
+
+/**
+ * What the status bar counts as unsafe: a daemon (not the service-type around it, not a used
+ * service from the catalog) that runs as root or has a root-run step an account can redirect.
+ */
+export function countsAsUnsafe(service: Service): boolean {
+  if (service.kind === "service-type" || service.kind === "used-service") return false;
+  return runsAsRoot(service) === true || service.authority.rootOps.some((o) => o.under);
+}

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { PathClaim } from "../model/service";
-import { runsAsRoot } from "../model/service";
+import { countsAsUnsafe } from "../model/service";
 import { SourceDocument, MAX_ANALYSED_BYTES } from "../parsing/document";
 import { languageOfPath } from "../parsing/languages";
 import { extractModel } from "../rules/run";
@@ -106,7 +106,7 @@ export class WorkspaceIndex {
     try {
       document = await SourceDocument.create(uri, language, text);
       const model = extractModel(document);
-      return this.set({ uri, claims: model.claims.map((c) => ({ ...c, uri })), unsafeServices: model.services.filter((s) => s.kind !== "service-type" && (runsAsRoot(s) === true || s.authority.rootOps.some((o) => o.under))).length, mtimeMs });
+      return this.set({ uri, claims: model.claims.map((c) => ({ ...c, uri })), unsafeServices: model.services.filter(countsAsUnsafe).length, mtimeMs });
     } catch {
       return this.remove(uri);
     } finally {

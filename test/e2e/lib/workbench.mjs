@@ -1,6 +1,6 @@
 // Shared pieces of the real-editor runs that drive the workbench from Playwright (scenario.mjs,
 // vsix.mjs): the tools, a temporary run folder, code-server, headless Chromium, and the selectors
-// and gestures that work in VS Code 1.139 (see /work/shared/reference/vscode-e2e.md).
+// and gestures that work in VS Code 1.139 (see the team reference note shared/reference/vscode-e2e.md, beside the repository).
 // run-code-server.mjs (the Mocha suite) has its own copy of the first steps, tuned for the suite.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -1,8 +1,7 @@
 import type { Fix } from "../../model/finding";
 import type { Range, TextEdit } from "../../model/range";
 import type { GuixDetails } from "../../guix/model";
-import type { Datum, List } from "../../guix/sexp";
-import { head, isList, isSymbol } from "../../guix/sexp";
+import type { Datum } from "../../guix/sexp";
 import type { RuleContext } from "../rule";
 
 export function details(ctx: RuleContext): GuixDetails | undefined {
@@ -148,25 +147,3 @@ export function fix(title: string, edits: TextEdit[], preferred = false): Fix {
   return preferred ? { title, edits, preferred } : { title, edits };
 }
 
-/** The enclosing lists of a datum within `roots`, innermost last. */
-export function ancestors(roots: readonly Datum[], target: Datum): List[] {
-  const path: List[] = [];
-  const visit = (d: Datum): boolean => {
-    if (d === target) return true;
-    if (d.start > target.start || d.end < target.end) return false;
-    if (d.t === "list") {
-      path.push(d);
-      for (const item of d.items) if (visit(item)) return true;
-      path.pop();
-    } else if (d.t === "prefix" && d.value) return visit(d.value);
-    return false;
-  };
-  for (const r of roots) if (visit(r)) break;
-  return path;
-}
-
-export function isCall(d: Datum | undefined, ...names: string[]): d is List {
-  return isList(d) && names.includes(head(d) ?? "");
-}
-
-export { isSymbol };
